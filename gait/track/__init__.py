@@ -1,5 +1,15 @@
 """Pose tracks: the one data model between the pose stage and the analysis stages."""
 
+from gait.track._io import load_track, save_track
 from gait.track._model import PoseTrack, from_numpy, validate_track
+from gait.track.clean import CleanParams, clean_track
 
-__all__ = ["PoseTrack", "from_numpy", "validate_track"]
+__all__ = [
+    "CleanParams",
+    "PoseTrack",
+    "clean_track",
+    "from_numpy",
+    "load_track",
+    "save_track",
+    "validate_track",
+]
