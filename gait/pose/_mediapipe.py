@@ -20,7 +20,7 @@ N_LANDMARKS = 33
 
 
 @contextlib.contextmanager
-def _native_logs_silenced() -> Iterator[None]:
+def native_logs_silenced() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null while native code runs.
 
     LiteRT inside MediaPipe writes INFO/WARNING lines straight to fd 2 (no environment variable turns
@@ -74,10 +74,9 @@ class Landmarker:
             output_segmentation_masks=False,
         )
         self.num_poses = num_poses
-        with _native_logs_silenced():
+        with native_logs_silenced():
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._last_ms = -1
-        self._first = True
 
     def __enter__(self) -> Landmarker:
         return self
@@ -87,7 +86,7 @@ class Landmarker:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            with _native_logs_silenced():
+            with native_logs_silenced():
                 self._landmarker.close()
             self._landmarker = None
 
@@ -103,12 +102,7 @@ class Landmarker:
         ts = max(int(timestamp_ms), self._last_ms + 1)  # VIDEO mode needs strictly increasing times
         self._last_ms = ts
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._first:
-            self._first = False
-            with _native_logs_silenced():  # the first call logs the accelerator set-up
-                result = self._landmarker.detect_for_video(image, ts)
-        else:
-            result = self._landmarker.detect_for_video(image, ts)
+        result = self._landmarker.detect_for_video(image, ts)
         out = np.full((self.num_poses, N_LANDMARKS, 3), np.nan, dtype=np.float32)
         world = np.full((self.num_poses, N_LANDMARKS, 3), np.nan, dtype=np.float32)
         for p, landmarks in enumerate(result.pose_landmarks[: self.num_poses]):

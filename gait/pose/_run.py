@@ -79,7 +79,7 @@ def _init_worker(counter: object) -> None:
 
 def _run_chunk(meta: VideoMeta, model_path: Path, params: PoseParams, start: int, stop: int, first: int) -> _Chunk:
     """Infer frames ``start..stop``; frames before ``first`` only warm up the tracker and are dropped."""
-    from gait.pose._mediapipe import Landmarker
+    from gait.pose._mediapipe import Landmarker, native_logs_silenced
 
     n = stop - first
     P = params.num_poses
@@ -88,7 +88,8 @@ def _run_chunk(meta: VideoMeta, model_path: Path, params: PoseParams, start: int
     dup = np.zeros(n, dtype=bool)
     got = np.zeros(n, dtype=bool)
     pts0 = int(meta.frame_pts[0])
-    with Landmarker(
+    # LiteRT logs warnings straight to fd 2 at unpredictable frames: keep them off the user's terminal.
+    with native_logs_silenced(), Landmarker(
         model_path,
         num_poses=P,
         min_detection_confidence=params.min_detection_confidence,

@@ -72,7 +72,7 @@ def save_track(track: PoseTrack, path: str | os.PathLike[str]) -> Path:
         A valid pose track. Attributes must be str, int or float (store structured values as JSON
         strings).
     path
-        Target file; its folder must exist.
+        Target file; missing parent folders are created.
 
     Returns
     -------
@@ -88,6 +88,7 @@ def save_track(track: PoseTrack, path: str | os.PathLike[str]) -> Path:
     fmt = _format_for(path, action="save")
     validate_track(track)
     _check_attrs(track, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(path, lambda tmp: fmt.write(track, tmp))
     return path
 

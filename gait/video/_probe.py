@@ -177,6 +177,9 @@ def probe_video(path: str | Path, *, slowmo_factor: float | None = None) -> Vide
             ) from err
         container.seek(0)
         pts = _demux_pts(container, stream, p.name)
+        # MP4/MOV sample tables list every frame; a cut file keeps the table but loses the data.
+        # (AVI and Matroska counts are not reliable enough for this check.)
+        listed = int(stream.frames or 0) if "mp4" in container.format.name else 0
         capture = _capture_fps(container, stream)
         nominal = float(stream.average_rate or stream.guessed_rate or stream.base_rate or 30.0)
         time_base = float(stream.time_base)
@@ -184,6 +187,11 @@ def probe_video(path: str | Path, *, slowmo_factor: float | None = None) -> Vide
         fmt = container.format.name
     if len(pts) == 0:
         raise VideoReadError(f"'{p.name}' contains no video frames; export the clip again.")
+    if listed and len(pts) < listed - max(2, 0.02 * listed):
+        raise VideoReadError(
+            f"'{p.name}' is truncated: its index lists {listed} frames but only {len(pts)} are in the file; "
+            "copy or export the clip again."
+        )
     if slowmo_factor is None:
         slowmo_factor = capture / nominal if capture and capture / nominal > _SLOWMO_MIN_RATIO else 1.0
     times = (pts - pts[0]) * time_base / slowmo_factor

@@ -1,0 +1,173 @@
+"""Command line: ``gait pose``, ``gait info`` (and the analysis commands as they land).
+
+User errors end with one line on stderr, ``gait: error: <what is wrong and what to do>``, and exit
+code 1; no traceback. ``--debug`` (before the command) shows tracebacks for bug reports.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import platform
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from gait import __version__
+from gait.errors import GaitError
+
+EXIT_USER_ERROR = 1
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL_ERROR = 3
+
+app = typer.Typer(
+    name="gait",
+    help="Running-form analysis from ordinary video.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (for bug reports).")] = False,
+) -> None:
+    _state["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(command: F) -> F:
+    """Turn errors inside a command into one line on stderr and an exit code (no traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GaitError as err:
+            if _state["debug"]:
+                raise
+            print(f"gait: error: {err}", file=sys.stderr)
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except KeyboardInterrupt:
+            print("gait: interrupted", file=sys.stderr)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as err:  # a bug, not a user error: still one line unless --debug
+            if _state["debug"]:
+                raise
+            print(
+                f"gait: internal error: {type(err).__name__}: {err} (run 'gait --debug ...' and report this)",
+                file=sys.stderr,
+            )
+            raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _TqdmProgress:
+    """``progress(done, total)`` callback drawing a tqdm bar on stderr (hidden when not a terminal)."""
+
+    def __init__(self, desc: str) -> None:
+        self.desc = desc
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.desc, unit="frame", disable=None, leave=False)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@app.command()
+@_friendly
+def pose(
+    clip: Annotated[Path, typer.Argument(help="Video clip (mp4, mov, avi, mkv, webm).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Track file to write: .nc (NetCDF) or .csv.")],
+    model: Annotated[str, typer.Option(help="Pose model: full, heavy, or a path to a .task file.")] = "full",
+    slowmo_factor: Annotated[
+        float | None,
+        typer.Option(help="Capture fps / playback fps of a slow-motion clip (e.g. 8 for 240 fps played at 30)."),
+    ] = None,
+    num_poses: Annotated[int, typer.Option(min=1, max=5, help="People tracked per frame (1 is fastest).")] = 1,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes for the clip (default: 2 on long clips).")] = None,
+    clean: Annotated[bool, typer.Option(help="Also clean the track (mask, fill gaps, low-pass, fix leg swaps).")] = False,
+) -> None:
+    """Find the runner's 33 pose landmarks in every frame and save the pose track."""
+    from gait.pose import PoseParams, estimate_pose
+    from gait.track import clean_track, save_track
+
+    _check_track_suffix(output)
+    progress = _TqdmProgress("pose")
+    try:
+        track = estimate_pose(
+            clip,
+            PoseParams(model=model, num_poses=num_poses, workers=workers),
+            slowmo_factor=slowmo_factor,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    if clean:
+        track = clean_track(track)
+    save_track(track, output)
+    n = track.sizes["time"]
+    found = int(track["detected"].sum())
+    typer.echo(
+        f"{output}: {n} frames, runner found in {found}, {track.attrs['fps']:.2f} fps, "
+        f"{float(track['time'][-1]):.2f} s, model {track.attrs['model_name']}"
+    )
+
+
+def _check_track_suffix(path: Path) -> None:
+    if path.suffix.lower() not in (".nc", ".csv"):
+        raise GaitError(f"Cannot write a track to '{path}': use a .nc or .csv file name.")
+
+
+def _dist_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+@app.command()
+@_friendly
+def info() -> None:
+    """Print versions, platform and pose-model files (paste this into bug reports)."""
+    from gait.pose import MODELS, models_dir, resolve_model
+
+    typer.echo(f"gait {__version__}")
+    typer.echo(f"python {platform.python_version()} on {platform.platform()}")
+    for dist in ("mediapipe", "opencv-contrib-python", "av", "numpy", "scipy", "pandas", "xarray", "h5netcdf"):
+        typer.echo(f"{dist} {_dist_version(dist)}")
+    typer.echo(f"models folder: {models_dir()}")
+    for name, spec in MODELS.items():
+        try:
+            found = resolve_model(name)
+            status = f"ok sha256={found.sha256}"
+        except GaitError as err:
+            status = f"unavailable: {err}"
+        typer.echo(f"model {name} ({spec.filename}): {status}")
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""Shared test fixtures: paths of bundled samples and of the read-only shared data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+TEST_DATA = ROOT / "tests" / "data"
+SHARED = ROOT.parent / "shared"
+SHARED_CLIPS = SHARED / "data" / "clips"
+
+SAMPLE_CLIP = SAMPLES / "treadmill_side_male_30fps_portrait.mp4"
+SAMPLE_TRACK = SAMPLES / "treadmill_side_male_30fps_portrait.track.nc"
+SAMPLE_EVENTS = SAMPLES / "treadmill_side_male_30fps_portrait.events.csv"
+
+
+def shared_clip(name: str) -> Path:
+    """A clip from ../shared/data/clips, or skip the test when the shared folder is not there."""
+    path = SHARED_CLIPS / name
+    if not path.exists():
+        pytest.skip(f"shared clip {name} not available at {SHARED_CLIPS}")
+    return path

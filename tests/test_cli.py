@@ -1,0 +1,85 @@
+"""The command line as a user runs it: exit codes, one-line errors, files written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gait.track import load_track
+from tests.conftest import SAMPLE_CLIP, SAMPLE_TRACK, shared_clip
+
+
+def run_gait(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gait.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], match: str) -> None:
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("gait: error: ")
+    assert match in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.model
+def test_pose_writes_a_csv_track(tmp_path: Path) -> None:
+    out = tmp_path / "track.csv"
+    result = run_gait("pose", str(SAMPLE_CLIP), "-o", str(out), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert "runner found in 360" in result.stdout
+    header = out.read_text().splitlines()
+    columns = next(line for line in header if not line.startswith("#")).split(",")
+    assert columns[:5] == ["frame", "time_s", "nose_x", "nose_y", "nose_visibility"]
+    assert columns[-3:] == ["right_foot_index_x", "right_foot_index_y", "right_foot_index_visibility"]
+    track = load_track(out)
+    cached = load_track(SAMPLE_TRACK)
+    np.testing.assert_allclose(track["position"].values, cached["position"].values, atol=0.01)
+
+
+@pytest.mark.model
+def test_no_person_clip_exits_non_zero_with_one_line() -> None:
+    result = run_gait("pose", str(shared_clip("iphone4s_portrait_rot90_wall_noperson.mov")), "-o", "/tmp/unused.nc")
+    assert_one_line_error(result, "No person was found")
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [(b"", "empty"), (b"hello, this is text\n" * 20, "not a readable video")],
+)
+def test_bad_files_exit_non_zero_with_one_line(tmp_path: Path, content: bytes, match: str) -> None:
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(content)
+    assert_one_line_error(run_gait("pose", str(bad), "-o", str(tmp_path / "t.nc")), match)
+
+
+def test_missing_clip(tmp_path: Path) -> None:
+    assert_one_line_error(run_gait("pose", str(tmp_path / "nope.mov"), "-o", str(tmp_path / "t.nc")), "does not exist")
+
+
+def test_unknown_track_suffix() -> None:
+    assert_one_line_error(run_gait("pose", str(SAMPLE_CLIP), "-o", "/tmp/track.txt"), "use a .nc or .csv")
+
+
+def test_missing_model_is_reported(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gait.cli", "pose", str(SAMPLE_CLIP), "-o", str(tmp_path / "t.nc")],
+        capture_output=True,
+        text=True,
+        env={"GAIT_MODELS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert_one_line_error(result, "Pose model 'full' is missing")
+
+
+def test_info_lists_versions_and_verified_model() -> None:
+    result = run_gait("info")
+    assert result.returncode == 0
+    assert "mediapipe 1.2." in result.stdout
+    assert "model full (pose_landmarker_full.task): ok sha256=faec63c4" in result.stdout
