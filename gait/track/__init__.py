@@ -3,11 +3,14 @@
 from gait.track._io import load_track, save_track
 from gait.track._model import PoseTrack, from_numpy, validate_track
 from gait.track.clean import CleanParams, clean_track
+from gait.track.view import TrackView, detect_view
 
 __all__ = [
     "CleanParams",
     "PoseTrack",
+    "TrackView",
     "clean_track",
+    "detect_view",
     "from_numpy",
     "load_track",
     "save_track",

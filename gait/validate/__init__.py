@@ -9,6 +9,12 @@ the same run would give, with the force-plate contacts as ground truth::
 """
 
 from gait.validate.camera import VIEWS, CameraClip, VirtualCamera, project_to_camera
+from gait.validate.harness import (
+    cohen_kappa,
+    format_validation_table,
+    match_events,
+    run_event_validation,
+)
 from gait.validate.mocap import (
     MarkerData,
     MocapDataError,
@@ -29,10 +35,14 @@ __all__ = [
     "MocapDataError",
     "MocapTrial",
     "VirtualCamera",
+    "cohen_kappa",
+    "format_validation_table",
     "list_trials",
     "load_landmarks",
     "load_trial",
+    "match_events",
     "project_to_camera",
     "read_events",
     "read_markers",
+    "run_event_validation",
 ]

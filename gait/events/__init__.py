@@ -1,0 +1,20 @@
+"""Gait events: initial contact (IC) and toe-off (TO) of each foot, from a side-view pose track.
+
+events = detect_events(clean_track(track))
+events.table        # foot, type, frame, time_s, confidence
+events.running      # False for walking, jumping, standing, un-corrected slow motion
+"""
+
+from gait.events._checks import cadence_spm
+from gait.events._detect import DETECTOR, detect_events
+from gait.events._types import EVENT_COLUMNS, EventParams, GaitEvents, GroundLine
+
+__all__ = [
+    "DETECTOR",
+    "EVENT_COLUMNS",
+    "EventParams",
+    "GaitEvents",
+    "GroundLine",
+    "cadence_spm",
+    "detect_events",
+]

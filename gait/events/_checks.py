@@ -1,0 +1,146 @@
+"""Is it running? Plausibility checks on the detected events, each with a note saying what to do."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gait.events._types import EventParams
+from gait.notes import QualityNote
+
+
+def cadence_spm(
+    ic_times_s: np.ndarray,
+    feet: np.ndarray | None = None,
+    stride_time_s: float | None = None,
+) -> float:
+    """Steps per minute from the ICs of both feet.
+
+    Without ``feet``: 60 (n - 1) / (last - first), the textbook definition (domain.md 2.1), which
+    assumes no contact is missing. With ``feet`` (``"L"``/``"R"`` per IC): 60 x number of steps /
+    their total time, counting only steps between ICs of alternating feet no longer than 0.75
+    ``stride_time_s`` (default: twice the median interval), so a contact lost in a gap does not
+    lower the cadence. Both agree when nothing is missing. NaN with fewer than 2 ICs.
+    """
+    ic = np.asarray(ic_times_s, dtype=float)
+    order = np.argsort(ic)
+    ic = ic[order]
+    ok = np.isfinite(ic)
+    if feet is None:
+        ic = ic[ok]
+        if len(ic) < 2 or ic[-1] <= ic[0]:
+            return float("nan")
+        return float(60.0 * (len(ic) - 1) / (ic[-1] - ic[0]))
+    f = np.asarray(feet)[order][ok]
+    ic = ic[ok]
+    if len(ic) < 2:
+        return float("nan")
+    steps = np.diff(ic)
+    stride = stride_time_s or 2.0 * float(np.median(steps))
+    valid = (f[1:] != f[:-1]) & (steps > 0) & (steps <= 0.75 * stride)
+    return float(60.0 * valid.sum() / steps[valid].sum()) if valid.any() else float("nan")
+
+
+def _phase_of_left(ic_left: np.ndarray, ic_right: np.ndarray, period_s: float) -> float:
+    """Median phase (0..1 of a stride) of left ICs after the preceding right IC."""
+    phases = []
+    for t in ic_left:
+        before = ic_right[ic_right < t]
+        if len(before) and t - before[-1] < 1.5 * period_s:
+            phases.append((t - before[-1]) / period_s)
+    return float(np.median(phases)) if phases else float("nan")
+
+
+def duty_factor(ic_s: np.ndarray, to_s: np.ndarray) -> float:
+    """Median contact / stride time of one foot's contacts (arrays aligned by stride)."""
+    contact = to_s[:-1] - ic_s[:-1]
+    stride = np.diff(ic_s)
+    ok = np.isfinite(contact) & np.isfinite(stride) & (stride > 0)
+    return float(np.median(contact[ok] / stride[ok])) if ok.any() else float("nan")
+
+
+def running_checks(
+    ics: dict[str, np.ndarray],
+    tos: dict[str, np.ndarray],
+    period_s: float,
+    periodicity: float,
+    params: EventParams,
+) -> tuple[bool, tuple[QualityNote, ...]]:
+    """Decide whether the events describe running; notes explain a "no".
+
+    Checks, in order: a stable periodicity, L/R alternation (half a stride apart, not in phase as
+    in jumping), cadence within the running range (outside: slow motion or a wrong frame rate),
+    and a flight phase (duty factor below ``params.max_duty_factor``; walking has double
+    support).
+    """
+    if not np.isfinite(period_s) or periodicity < params.min_periodicity:
+        return False, (
+            QualityNote(
+                "no_periodicity",
+                "No steady stride rhythm was found, so this does not look like running (standing, "
+                "turning, or too few strides in view). Film at least 6 strides of steady running "
+                "from the side.",
+            ),
+        )
+    left, right = (ics[f][np.isfinite(ics[f])] for f in ("L", "R"))
+    all_ic = np.concatenate([left, right])
+    feet = np.array(["L"] * len(left) + ["R"] * len(right))
+    cad = cadence_spm(all_ic, feet, period_s)
+    phase = _phase_of_left(left, right, period_s)
+    if not np.isfinite(cad) or min(len(left), len(right)) < params.min_strides:
+        return False, (
+            QualityNote(
+                "too_few_strides",
+                f"Fewer than {params.min_strides} strides of each foot were found; film longer or "
+                "keep both feet in view.",
+            ),
+        )
+    if np.isfinite(phase) and not 0.3 <= phase <= 0.7:
+        return False, (
+            QualityNote(
+                "not_alternating",
+                f"The feet move together (left contact at {phase:.2f} of the stride after the "
+                "right, running alternates at ~0.5): this looks like jumping or hopping, not "
+                "running. No cadence is reported.",
+            ),
+        )
+    return _cadence_and_duty(cad, ics, tos, params)
+
+
+def cadence_note(cad: float, params: EventParams) -> QualityNote | None:
+    """A note when a cadence lies outside the running range (slow motion, wrong frame rate)."""
+    if cad < params.min_cadence_spm:
+        return QualityNote(
+            "cadence_too_low",
+            f"The apparent cadence is {cad:.0f} steps/min, below the running range "
+            f"({params.min_cadence_spm:.0f}-{params.max_cadence_spm:.0f}). If this is a "
+            "slow-motion video, pass --slowmo-factor (capture fps / playback fps, e.g. 8 for "
+            "240 fps played at 30); if it is walking, no running metrics apply.",
+        )
+    if cad > params.max_cadence_spm:
+        return QualityNote(
+            "cadence_too_high",
+            f"The apparent cadence is {cad:.0f} steps/min, above the running range "
+            f"({params.min_cadence_spm:.0f}-{params.max_cadence_spm:.0f}). Check the frame "
+            "rate: a slow-motion factor may have been given for a normal-speed clip, or the "
+            "video's timestamps are wrong.",
+        )
+    return None
+
+
+def _cadence_and_duty(
+    cad: float, ics: dict[str, np.ndarray], tos: dict[str, np.ndarray], params: EventParams
+) -> tuple[bool, tuple[QualityNote, ...]]:
+    note = cadence_note(cad, params)
+    if note is not None:
+        return False, (note,)
+    duty = np.nanmedian([duty_factor(ics[f], tos[f]) for f in ("L", "R")])
+    if np.isfinite(duty) and duty > params.max_duty_factor:
+        return False, (
+            QualityNote(
+                "no_flight_phase",
+                f"Each foot is on the ground for {100 * duty:.0f}% of the stride (running: below "
+                f"{100 * params.max_duty_factor:.0f}%, with a flight phase): this looks like "
+                "walking. No running metrics are reported.",
+            ),
+        )
+    return True, ()

@@ -1,0 +1,359 @@
+"""``detect_events``: initial contacts and toe-offs of both feet from a side-view pose track."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gait.events._checks import cadence_note, running_checks
+from gait.events._cycles import stride_period
+from gait.events._foot import FootEvents, foot_events
+from gait.events._ground import fit_ground_line
+from gait.events._signals import RunnerSignals, runner_signals
+from gait.events._types import EventParams, GaitEvents, empty_table
+from gait.notes import QualityNote
+from gait.track import PoseTrack, detect_view
+from gait.track.view import NEAR_VISIBILITY_MARGIN, TrackView
+
+DETECTOR = "stride-template/1"
+#: Ground tilt (deg) above which events are detected again in a frame levelled to the ground.
+LEVEL_TOLERANCE_DEG = 1.0
+#: Frame rate below which contact and flight times are marked low confidence.
+HIGH_FPS = 100.0
+
+
+def detect_events(track: PoseTrack, params: EventParams = EventParams()) -> GaitEvents:
+    """Find every initial contact (IC) and toe-off (TO) of both feet in a side-view track.
+
+    Parameters
+    ----------
+    track
+        A pose track, cleaned with :func:`gait.track.clean_track` (gaps may remain as NaN).
+    params
+        Detection parameters (see :class:`EventParams`).
+
+    Returns
+    -------
+    GaitEvents
+        Events sorted by time; ``running`` False (with a note) when the clip does not look like
+        running.
+
+    Notes
+    -----
+    Method ("stride template"): the distance of each foot ahead of the pelvis gives the stride
+    period (autocorrelation) and one anchor per stride (its peaks; Zeni et al. 2008 used the same
+    signal for walking). Each foot's strides are then averaged into a template at 1 ms resolution
+    and every stride is aligned to it by least squares (heel and toe position, knee angle), which
+    times it with all samples of the window and below the frame period. IC is where the foot,
+    slowing at the end of swing, stops moving forward relative to the ground (belt or floor);
+    TO is the peak knee extension of late stance (Fellin et al. 2010). See
+    :mod:`gait.events._foot`.
+
+    When it works: side views (camera roughly perpendicular to the running direction) of
+    treadmill or overground running with a fixed camera, at 25 fps and above, with at least two
+    strides per foot; rearfoot, midfoot and forefoot strikers alike (validated on force-plate
+    data, see :mod:`gait.validate.harness`).
+
+    When it fails: a panning or hand-held camera (the ground moves in the image unevenly); rear
+    or front views (not supported yet: no events, a note); runners that change speed a lot within
+    the clip (one average stride is assumed); long occlusions of a foot; sprint starts.
+    """
+    view = detect_view(track)
+    fps = _fps(track)
+    if view.view not in ("side_left", "side_right"):
+        note = QualityNote(
+            "view_not_supported",
+            f"The clip was not recognised as a side view (detected: {view.view}); gait events "
+            "are detected from side views only. Film the runner from the side, camera "
+            "perpendicular to the running direction.",
+        )
+        return _no_events(view, (*view.quality, note), fps, params)
+    sig = runner_signals(track, view.forward_sign)
+    period, strength = _period(sig)
+    early = _rhythm_note(period, strength, params)
+    if early is not None:
+        return _no_events(view, (*view.quality, early), fps, params, period, strength)
+    feet = _both_feet(sig, period, fps, params)
+    ground = fit_ground_line(track, _contacts(feet), min_span_px=_leg_px(sig))
+    if ground is not None and abs(ground.angle_deg) > LEVEL_TOLERANCE_DEG:
+        # a tilted camera mixes vertical motion into "forward": detect again along the ground
+        sig = runner_signals(_level(track, ground.angle_deg), view.forward_sign)
+        feet = _both_feet(sig, period, fps, params)
+    running, notes = running_checks(
+        {f: feet[f].ic_s for f in feet}, {f: feet[f].to_s for f in feet}, period, strength, params
+    )
+    near = _near_foot(view, sig)
+    table = _table(sig, feet, near, params)
+    ics = {f: _finite(feet[f].ic_s) for f in feet}
+    notes = (*view.quality, *notes, *_timing_notes(fps, near, table, ics, params))
+    if ground is not None and ground.assumed_level and running:
+        notes = (
+            *notes,
+            QualityNote(
+                "ground_assumed_level",
+                "The feet land in one place (treadmill), so the ground's tilt in the image cannot "
+                "be measured and the camera is assumed level; angles from the vertical (trunk, "
+                "shank, thigh) include any camera tilt. Level the camera.",
+            ),
+        )
+    return GaitEvents(
+        table=table,
+        view=view.view,
+        direction=view.direction,
+        quality=notes,
+        running=running,
+        detector=DETECTOR,
+        near_foot=near,
+        stride_time_s=period,
+        periodicity=strength,
+        ground=ground,
+        fps=fps,
+        params=params,
+    )
+
+
+def _both_feet(
+    sig: RunnerSignals, period: float, fps: float, params: EventParams
+) -> dict[str, FootEvents]:
+    """Events of both feet, edge events removed."""
+    bandwidth = params.template_bandwidth_s or max(0.003, 0.25 / fps)
+    return {
+        f: _drop_edges(
+            foot_events(sig.time_s, sig.feet[f], period, sig.pelvis_speed_px_s, params, bandwidth),
+            sig.time_s,
+            params,
+        )
+        for f in ("L", "R")
+    }
+
+
+def _level(track: PoseTrack, angle_deg: float) -> PoseTrack:
+    """A copy of the track turned clockwise on screen by ``angle_deg`` about the image centre.
+
+    That levels a ground line rising to the right by ``angle_deg``; only ``position`` changes.
+    """
+    cx = float(track.attrs["image_width_px"]) / 2
+    cy = float(track.attrs["image_height_px"]) / 2
+    c, s = np.cos(np.radians(angle_deg)), np.sin(np.radians(angle_deg))
+    pos = track["position"]
+    dx, dy = pos.sel(space="x") - cx, pos.sel(space="y") - cy
+    # image y points down, so a clockwise turn on screen is (x, y) -> (c x - s y, s x + c y)
+    turned = xr.concat([cx + c * dx - s * dy, cy + s * dx + c * dy], dim="space")
+    turned = turned.assign_coords(space=pos["space"]).transpose(*pos.dims).astype(pos.dtype)
+    return track.assign(position=turned)
+
+
+def _leg_px(sig: RunnerSignals) -> float:
+    """Mean leg length (thigh + shank) in px: the ground line needs points spread over one."""
+    legs = [sig.feet[f].leg_px for f in ("L", "R") if np.isfinite(sig.feet[f].leg_px)]
+    return float(np.mean(legs)) if legs else 0.0
+
+
+def _fps(track: PoseTrack) -> float:
+    """The track's frame rate: its ``fps`` attribute, else from the median frame interval."""
+    fps = float(track.attrs.get("fps", np.nan))
+    if np.isfinite(fps) and fps > 0:
+        return fps
+    t = track["time"].values
+    return float(1.0 / np.median(np.diff(t))) if len(t) > 1 else float("nan")
+
+
+def _no_events(
+    view: TrackView,
+    notes: tuple[QualityNote, ...],
+    fps: float,
+    params: EventParams,
+    period: float = float("nan"),
+    strength: float | None = None,
+) -> GaitEvents:
+    """A result without events (``running`` False), carrying the notes that say why."""
+    return GaitEvents(
+        empty_table(),
+        view.view,
+        view.direction,
+        notes,
+        False,
+        DETECTOR,
+        near_foot=view.near_foot,
+        stride_time_s=period if np.isfinite(period) else None,
+        periodicity=strength,
+        fps=fps,
+        params=params,
+    )
+
+
+def _contacts(feet: dict[str, FootEvents]) -> dict[str, list[tuple[float, float]]]:
+    """(IC, TO) pairs with both times known, per foot."""
+    return {
+        f: [
+            (float(a), float(b))
+            for a, b in zip(fe.ic_s, fe.to_s, strict=True)
+            if np.isfinite(a) and np.isfinite(b)
+        ]
+        for f, fe in feet.items()
+    }
+
+
+def _rhythm_note(period: float, strength: float, params: EventParams) -> QualityNote | None:
+    """A note when the stride rhythm alone rules out running (before detecting events).
+
+    No periodicity, or a stride period whose cadence (2 steps per stride) lies clearly outside the
+    running range (more than 15 % beyond it: slow motion, wrong frame rate). Cadences near the
+    limits are judged later on the detected events.
+    """
+    if not np.isfinite(period) or strength < params.min_periodicity:
+        return QualityNote(
+            "no_periodicity",
+            "No steady stride rhythm was found, so this does not look like running (standing, "
+            "turning, or too few strides in view). Film at least 6 strides of steady running from "
+            "the side.",
+        )
+    cad = 120.0 / period
+    if cad < 0.85 * params.min_cadence_spm or cad > 1.15 * params.max_cadence_spm:
+        return cadence_note(cad, params)
+    return None
+
+
+def _drop_edges(fe: FootEvents, time_s: np.ndarray, params: EventParams) -> FootEvents:
+    """Set to NaN the events with less than half of their own window inside the clip.
+
+    Such an event is extrapolated from the average stride rather than observed (e.g. a "contact"
+    at the first frame of a clip that starts mid-stance). A TO with no valid IC before it, or
+    less than 50 ms after it, goes too.
+    """
+    t0, t1 = time_s[0], time_s[-1]
+    (ib, ia), (tb, ta) = params.ic_window_s, params.to_window_s
+    ic = np.where((fe.ic_s - t0 >= 0.5 * ib) & (t1 - fe.ic_s >= 0.5 * ia), fe.ic_s, np.nan)
+    to = np.where((fe.to_s - t0 >= 0.5 * tb) & (t1 - fe.to_s >= 0.5 * ta), fe.to_s, np.nan)
+    to = np.where(np.isfinite(ic) & (to - ic > 0.05), to, np.nan)
+    return replace(fe, ic_s=ic, to_s=to)
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    return x[np.isfinite(x)]
+
+
+def _period(sig: RunnerSignals) -> tuple[float, float]:
+    """Stride period from the difference of the two feet's forward signals (or the better foot)."""
+    left, right = sig.feet["L"].mid_fwd, sig.feet["R"].mid_fwd
+    candidates = [
+        stride_period(sig.time_s, left - right),
+        stride_period(sig.time_s, left),
+        stride_period(sig.time_s, right),
+    ]
+    good = [c for c in candidates if np.isfinite(c[0])]
+    return max(good, key=lambda c: c[1]) if good else (float("nan"), 0.0)
+
+
+def _near_foot(view: TrackView, sig: RunnerSignals) -> str | None:
+    """The foot nearer the camera: the clearly more visible leg, else the one the view implies."""
+    vis = {
+        f: float(np.nanmedian(sig.feet[f].visibility))
+        if np.isfinite(sig.feet[f].visibility).any()
+        else float("nan")
+        for f in ("L", "R")
+    }
+    known = np.isfinite(vis["L"]) and np.isfinite(vis["R"])
+    if known and abs(vis["L"] - vis["R"]) > NEAR_VISIBILITY_MARGIN:
+        return "L" if vis["L"] > vis["R"] else "R"
+    return view.near_foot
+
+
+def _confidence(
+    sig: RunnerSignals,
+    fe: FootEvents,
+    times: np.ndarray,
+    cost: np.ndarray,
+    near: str | None,
+    params: EventParams,
+) -> np.ndarray:
+    """Event confidence in [0, 1] from visibility, alignment residual and near/far side.
+
+    ``visibility`` is the mean MediaPipe visibility of the leg's knee, ankle, heel and foot index
+    within 0.1 s of the event; the alignment factor is sqrt(median residual / residual), capped
+    at 1, so a stride that fits the average stride 4x worse than usual gets half; the far foot
+    is multiplied by ``params.far_foot_factor``.
+    """
+    vis = sig.feet[fe.foot].visibility
+    finite_cost = cost[np.isfinite(cost)]
+    med = float(np.median(finite_cost)) if finite_cost.size else 1.0
+    out = np.zeros(len(times))
+    for i, (t, c) in enumerate(zip(times, cost, strict=True)):
+        m = np.abs(sig.time_s - t) <= 0.1
+        v = float(np.nanmean(vis[m])) if m.any() and np.isfinite(vis[m]).any() else 0.5
+        fit = min(1.0, np.sqrt(med / c)) if np.isfinite(c) and c > 0 else (1.0 if c == 0 else 0.0)
+        out[i] = v * fit * (params.far_foot_factor if near is not None and fe.foot != near else 1.0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def _table(
+    sig: RunnerSignals, feet: dict[str, FootEvents], near: str | None, params: EventParams
+) -> pd.DataFrame:
+    """Assemble the sorted events table from the finite event times."""
+    parts = []
+    for f, fe in feet.items():
+        for kind, times, cost in (("IC", fe.ic_s, fe.ic_cost), ("TO", fe.to_s, fe.to_cost)):
+            keep = np.isfinite(times)
+            tt, cc = times[keep], cost[keep]
+            if not len(tt):
+                continue
+            idx = np.clip(np.searchsorted(sig.time_s, tt), 1, len(sig.time_s) - 1)
+            nearest = np.where(tt - sig.time_s[idx - 1] <= sig.time_s[idx] - tt, idx - 1, idx)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "foot": f,
+                        "type": kind,
+                        "frame": sig.frame[nearest].astype(np.int64),
+                        "time_s": tt,
+                        "confidence": _confidence(sig, fe, tt, cc, near, params),
+                    }
+                )
+            )
+    if not parts:
+        return empty_table()
+    table = pd.concat(parts, ignore_index=True)
+    return table.sort_values(["time_s", "foot"], kind="stable").reset_index(drop=True)
+
+
+def _timing_notes(
+    fps: float,
+    near: str | None,
+    table: pd.DataFrame,
+    ics: dict[str, np.ndarray],
+    params: EventParams,
+) -> tuple[QualityNote, ...]:
+    notes = []
+    if np.isfinite(fps) and fps < HIGH_FPS and len(table):
+        notes.append(
+            QualityNote(
+                "low_fps_timing",
+                f"Filmed at {fps:.0f} fps (one frame = {1000 / fps:.0f} ms): cadence and step "
+                "times are reliable, but contact and flight times are only approximate. Film at "
+                "120 fps or more for contact times.",
+            )
+        )
+    if near is not None and len(table):
+        far = "R" if near == "L" else "L"
+        notes.append(
+            QualityNote(
+                "far_foot",
+                f"The {'right' if far == 'R' else 'left'} foot is on the far side of the camera; "
+                "its events and foot-strike angle are less reliable (lower confidence).",
+            )
+        )
+    seq = sorted([(t, f) for f in ics for t in ics[f]])
+    repeats = sum(1 for a, b in pairwise(seq) if a[1] == b[1])
+    if repeats:
+        notes.append(
+            QualityNote(
+                "missing_contacts",
+                f"{repeats} contact(s) of one foot were not found between two of the other (foot "
+                "hidden or out of view); step times across those gaps are left out.",
+            )
+        )
+    return tuple(notes)

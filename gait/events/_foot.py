@@ -1,0 +1,214 @@
+"""Events of one foot: align its strides to the clip's average stride, then apply the event rules.
+
+Rules, applied once to the average stride (the template):
+
+Initial contact
+    The foot lands when it stops moving forward relative to the ground. The forward velocity of
+    the heel/foot-index midpoint in the image is taken from the template of its displacement; the
+    ground's velocity in the image is the velocity of the stance plateau (the belt speed on a
+    treadmill, zero overground with a fixed camera), so absolute-velocity thresholds, which fail
+    on treadmills (Pose2Sim's ``forward_velocity``: +140 ms toe-off bias there), are not needed.
+    IC is where the velocity relative to the ground, falling after the foot's furthest-forward
+    point, crosses ``ic_velocity_fraction`` of the running speed.
+Toe-off
+    The peak knee extension of late stance (Fellin et al. 2010), plus ``to_knee_offset_s``.
+
+Each stride's events are the template's event times shifted by that stride's alignment, so every
+sample of the window contributes to the timing and the result is not tied to the frame grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gait.events._cycles import stride_anchors
+from gait.events._signals import FootSignals
+from gait.events._template import (
+    GRID_STEP_S,
+    Template,
+    align_strides,
+    build_template,
+    register,
+    typical,
+)
+from gait.events._types import EventParams
+
+#: Anchor (foot furthest forward) to contact, seconds: the first guess of the contact time.
+ANCHOR_TO_IC_S = 0.03
+#: Stance plateau used for the ground velocity, seconds after the foot's furthest-forward point:
+#: contact follows that point by ~30 ms in the harness data, and the window ends before heel-off
+#: (from mid-stance the heel rises and the heel/toe midpoint no longer moves with the belt).
+PLATEAU_S = (0.06, 0.14)
+#: Latest IC searched after the furthest-forward point, seconds.
+MAX_RETRACTION_S = 0.12
+#: A stride whose alignment residual exceeds this multiple of the median gets no event: it does
+#: not look like the clip's other strides (occlusion, landmark jump, stumble).
+OUTLIER_FACTOR = 5.0
+
+
+@dataclass(frozen=True, eq=False)
+class FootEvents:
+    """Per-stride results of one foot (arrays aligned by stride; NaN = not found).
+
+    ``ic_s``/``to_s`` event times; ``ic_cost``/``to_cost`` alignment residuals; ``template``
+    the average stride (channels of :meth:`FootSignals.channels`); ``tau_ic_s``/``tau_to_s``
+    the events on the template's time axis; ``speed_leg_s`` the running speed in leg lengths/s.
+    """
+
+    foot: str
+    ic_s: np.ndarray
+    to_s: np.ndarray
+    ic_cost: np.ndarray
+    to_cost: np.ndarray
+    template: Template | None
+    tau_ic_s: float
+    tau_to_s: float
+    speed_leg_s: float
+
+
+def _empty(foot: str) -> FootEvents:
+    none = np.empty(0)
+    return FootEvents(foot, none, none, none, none, None, float("nan"), float("nan"), float("nan"))
+
+
+def _parabolic_peak(grid: np.ndarray, y: np.ndarray, k: int) -> float:
+    """Sub-grid location of the extremum at index ``k``."""
+    if 0 < k < len(y) - 1 and np.all(np.isfinite(y[k - 1 : k + 2])):
+        y0, y1, y2 = y[k - 1 : k + 2]
+        den = y0 - 2 * y1 + y2
+        if den != 0:
+            return float(grid[k] + 0.5 * (y0 - y2) / den * GRID_STEP_S)
+    return float(grid[k])
+
+
+def _displacement_template(
+    time_s: np.ndarray, x: np.ndarray, anchors: np.ndarray, template: Template, bw: float
+) -> np.ndarray:
+    """Template of forward position with a free offset per stride (overground, x drifts).
+
+    Each stride's offset starts as its position at the anchor and is then re-estimated as the
+    mean difference between its samples and the first template: a single interpolated sample is
+    a poor offset late in the swing, where the foot moves fastest.
+    """
+    ok = np.isfinite(x)
+    grid = template.grid_s
+    if ok.sum() < 4:
+        return np.full(len(grid), np.nan)
+    span = (grid[0], grid[-1])
+    pieces = []
+    for a in anchors:
+        m = ok & (time_s >= a + span[0] - 4 * bw) & (time_s <= a + span[1] + 4 * bw)
+        if m.sum() >= 2:
+            pieces.append((time_s[m] - a, x[m]))
+    offsets = [float(np.interp(0.0, tau, v)) for tau, v in pieces]
+    disp = np.full(len(grid), np.nan)
+    for _ in range(2):
+        tau = np.concatenate([p[0] for p in pieces])
+        vals = np.concatenate([p[1] - o for p, o in zip(pieces, offsets, strict=True)])
+        order = np.argsort(tau)
+        disp = build_template(tau[order], vals[order, None], np.zeros(1), span, bw).values[:, 0]
+        if not np.isfinite(disp).all():
+            break
+        offsets = [float(np.mean(v - np.interp(tau_k, grid, disp))) for tau_k, v in pieces]
+    return disp
+
+
+def _ic_on_template(
+    template: Template, disp: np.ndarray, pelvis_speed: float, fraction: float
+) -> tuple[float, float]:
+    """IC time on the template axis and the running speed (leg lengths/s)."""
+    grid, vals = template.grid_s, template.values
+    mid = (vals[:, 0] + vals[:, 1]) / 2
+    near = (grid > -0.15) & (grid < 0.1)
+    if not near.any() or not np.isfinite(disp).all():
+        return float("nan"), float("nan")
+    k_pk = int(np.flatnonzero(near)[np.argmax(mid[near])])
+    vel = np.gradient(disp, grid)
+    plateau = (grid >= grid[k_pk] + PLATEAU_S[0]) & (grid <= grid[k_pk] + PLATEAU_S[1])
+    if not plateau.any():
+        return float("nan"), float("nan")
+    v_ground = float(np.median(vel[plateau]))
+    speed = pelvis_speed - v_ground
+    if not speed > 0:
+        return float("nan"), float("nan")
+    rel = (vel - v_ground) / speed
+    start = max(1, k_pk - int(0.05 / GRID_STEP_S))
+    stop = min(len(grid), k_pk + int(MAX_RETRACTION_S / GRID_STEP_S))
+    for i in range(start, stop):
+        if rel[i - 1] >= fraction > rel[i]:
+            return float(
+                grid[i - 1] + (rel[i - 1] - fraction) / (rel[i - 1] - rel[i]) * GRID_STEP_S
+            ), speed
+    return float("nan"), speed
+
+
+def _to_on_template(template: Template, tau_ic: float, period_s: float) -> float:
+    """Peak knee extension between 80 ms after IC and 60 % of the stride, template axis."""
+    grid, knee = template.grid_s, template.values[:, 4]
+    m = np.flatnonzero((grid >= tau_ic + 0.08) & (grid <= tau_ic + 0.6 * period_s))
+    if len(m) < 3 or not np.isfinite(knee[m]).any():
+        return float("nan")
+    k = int(m[np.nanargmax(knee[m])])
+    if k in (m[0], m[-1]):
+        return float("nan")  # no interior maximum: no clear extension peak
+    return _parabolic_peak(grid, knee, k)
+
+
+def foot_events(
+    time_s: np.ndarray,
+    fs: FootSignals,
+    period_s: float,
+    pelvis_speed_px_s: float,
+    params: EventParams,
+    bandwidth_s: float,
+) -> FootEvents:
+    """Detect the ICs and TOs of one foot (see the module docstring)."""
+    anchors0 = stride_anchors(time_s, fs.mid_fwd, period_s)
+    if len(anchors0) < 1 or not np.isfinite(fs.leg_px):
+        return _empty(fs.foot)
+    anchors0 = anchors0 + ANCHOR_TO_IC_S
+    channels = fs.channels()
+    ic_win = (-params.ic_window_s[0], params.ic_window_s[1])
+    span = (-max(0.3 * period_s, params.ic_window_s[0] + params.search_s), 0.8 * period_s)
+    anchors, ic_cost, template = align_strides(
+        time_s,
+        channels,
+        anchors0,
+        span_s=span,
+        window_s=ic_win,
+        bandwidth_s=bandwidth_s,
+        search_s=params.search_s,
+    )
+    ok = np.isfinite(anchors)
+    if not ok.any():
+        return _empty(fs.foot)
+    fits = typical(ic_cost)
+    disp = _displacement_template(time_s, fs.mid_abs_fwd, anchors[fits], template, bandwidth_s)
+    tau_ic, speed = _ic_on_template(
+        template, disp, pelvis_speed_px_s / fs.leg_px, params.ic_velocity_fraction
+    )
+    tau_peak = _to_on_template(template, tau_ic, period_s) if np.isfinite(tau_ic) else float("nan")
+    to_s, to_cost = np.full(len(anchors), np.nan), np.full(len(anchors), np.inf)
+    if np.isfinite(tau_peak):
+        to_win = (-params.to_window_s[0], params.to_window_s[1])
+        shifted = Template(template.grid_s - tau_peak, template.values, template.counts)
+        for i in np.flatnonzero(ok):
+            d, to_cost[i] = register(
+                time_s, channels, anchors[i] + tau_peak, shifted, to_win, params.search_s / 2
+            )
+            to_s[i] = anchors[i] + tau_peak + d + params.to_knee_offset_s
+    bad_ic = ~typical(ic_cost, OUTLIER_FACTOR)
+    to_s = np.where(bad_ic | ~typical(to_cost, OUTLIER_FACTOR), np.nan, to_s)
+    return FootEvents(
+        foot=fs.foot,
+        ic_s=np.where(bad_ic, np.nan, anchors + tau_ic),
+        to_s=to_s,
+        ic_cost=ic_cost,
+        to_cost=to_cost,
+        template=template,
+        tau_ic_s=tau_ic,
+        tau_to_s=tau_peak + params.to_knee_offset_s,
+        speed_leg_s=speed,
+    )

@@ -1,0 +1,209 @@
+"""Parameters and result of gait-event detection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gait.notes import QualityNote
+
+#: Columns of :attr:`GaitEvents.table`, in order.
+EVENT_COLUMNS: tuple[str, ...] = ("foot", "type", "frame", "time_s", "confidence")
+
+
+def _positive(name: str, value: float) -> None:
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"Expected {name} > 0, got {value!r}.")
+
+
+@dataclass(frozen=True)
+class EventParams:
+    """Parameters of :func:`gait.events.detect_events`.
+
+    Attributes
+    ----------
+    ic_velocity_fraction
+        Initial contact is when the foot's forward speed relative to the ground (heel/toe
+        midpoint), falling at the end of swing, drops below this fraction of the running speed.
+        Default 0.35: in the force-plate data of the validation harness (Fukuchi et al. 2017) the
+        foot still moves forward at 0.24-0.47 running speeds at the 50 N force threshold and
+        stops within the next 20 ms, so the middle of that drop marks contact; 0.35 gave an IC
+        bias within 1 ms over the three trials (calibrated on the same data the harness reports).
+        Values of 0.2 and 0.6 move IC by about +8 and -12 ms (harness, 120 fps).
+    to_knee_offset_s
+        Toe-off is the peak knee extension of late stance (Fellin et al. 2010, J Sci Med Sport
+        13:646, treadmill and overground: within about 5 ms of force-plate TO) plus this offset,
+        in seconds. Default -0.010: on the harness the extension peak came 12 ms (mean of the
+        three trials at 120 fps; +1, +13 and +21 ms per trial) after force-plate toe-off. The
+        knee is used rather than the toe because MediaPipe's foot-index landmark leaves the belt
+        early during push-off on treadmill video (MediaPipe issue #3496; a toe-lift rule fired
+        2-3 frames before the toe-off we read frame by frame on two strides of the sample clip).
+    min_cadence_spm, max_cadence_spm
+        Plausible running cadence, steps per minute (both feet). Defaults 130 and 240: recreational
+        running sits at about 150-190 spm and sprinting reaches ~240; below ~130 is walking or
+        slow motion whose factor was not given.
+    max_duty_factor
+        Largest contact time / stride time still counted as running; default 0.55. Running has a
+        flight phase (duty factor below 0.5; ~0.25-0.45 at jogging speeds, Forrester & Townend
+        2015), walking has double support (about 0.6); 0.55 leaves room for 30 fps rounding.
+    min_periodicity
+        Smallest autocorrelation (at the stride period) of the foot-forward signal for a clip to be
+        periodic; default 0.4 (running strides repeat closely: typically above 0.8).
+    min_strides
+        Fewest strides per foot needed to report events; default 2.
+    ic_window_s
+        Window around initial contact, (before, after) in seconds, used to align each stride to
+        the clip's average stride. Default (0.12, 0.06): the last part of the swing, where the foot
+        moves fastest and its timing is best defined, and the start of stance.
+    to_window_s
+        Window around toe-off, (before, after) in seconds; default (0.08, 0.10).
+    search_s
+        Largest shift, in seconds, when aligning a stride to the average stride; default 0.06.
+    template_bandwidth_s
+        Kernel bandwidth (s) of the average stride; default None = max(3 ms, 0.25 / fps), about a
+        quarter frame, so strides sampled at different sub-frame phases fill in each other's gaps.
+    far_foot_factor
+        Multiplier (0..1) of the far-side foot's event confidence; default 0.7. In side views the
+        far foot is partly hidden and its landmarks are worse (Young et al. 2023; Mo et al. 2025:
+        foot-strike kappa 0.61 from the medial view against 0.79 lateral).
+    """
+
+    ic_velocity_fraction: float = 0.35
+    to_knee_offset_s: float = -0.010
+    min_cadence_spm: float = 130.0
+    max_cadence_spm: float = 240.0
+    max_duty_factor: float = 0.55
+    min_periodicity: float = 0.4
+    min_strides: int = 2
+    ic_window_s: tuple[float, float] = (0.12, 0.06)
+    to_window_s: tuple[float, float] = (0.08, 0.10)
+    search_s: float = 0.06
+    template_bandwidth_s: float | None = None
+    far_foot_factor: float = 0.7
+
+    def __post_init__(self) -> None:
+        if not 0 < self.ic_velocity_fraction < 1:
+            raise ValueError(
+                f"Expected ic_velocity_fraction in (0, 1), got {self.ic_velocity_fraction!r}."
+            )
+        if not 0 < self.min_cadence_spm < self.max_cadence_spm:
+            raise ValueError(
+                "Expected 0 < min_cadence_spm < max_cadence_spm, got "
+                f"{self.min_cadence_spm!r} and {self.max_cadence_spm!r}."
+            )
+        if not 0 < self.max_duty_factor <= 1:
+            raise ValueError(f"Expected max_duty_factor in (0, 1], got {self.max_duty_factor!r}.")
+        if not 0 <= self.far_foot_factor <= 1:
+            raise ValueError(f"Expected far_foot_factor in [0, 1], got {self.far_foot_factor!r}.")
+        if int(self.min_strides) != self.min_strides or self.min_strides < 1:
+            raise ValueError(f"Expected min_strides >= 1, got {self.min_strides!r}.")
+        for name in ("ic_window_s", "to_window_s"):
+            before, after = getattr(self, name)
+            _positive(f"{name}[0]", before)
+            _positive(f"{name}[1]", after)
+        _positive("search_s", self.search_s)
+        if self.template_bandwidth_s is not None:
+            _positive("template_bandwidth_s", self.template_bandwidth_s)
+
+
+@dataclass(frozen=True)
+class GroundLine:
+    """The ground (belt or floor) as seen in the image, fitted to the feet in mid-stance.
+
+    ``y_px = intercept_px[foot] + slope * x_px`` (image frame, +y down). The near and far foot
+    land at different image heights (perspective), so each has its own intercept; the slope is
+    shared. ``angle_deg`` is the slope as an angle, positive when the line rises to the right
+    (counter-clockwise camera roll or an incline facing image-right). ``assumed_level`` is True
+    when the stance points span too little of the image to measure a slope (a treadmill: the
+    feet land in the same place), so the camera is taken as level (slope 0).
+    """
+
+    slope: float
+    intercept_px: dict[str, float]
+    angle_deg: float
+    n_points: int
+    assumed_level: bool = False
+
+
+@dataclass(frozen=True)
+class GaitEvents:
+    """Initial contacts and toe-offs of both feet.
+
+    Attributes
+    ----------
+    table
+        One row per event, sorted by time: ``foot`` (``"L"``/``"R"``), ``type``
+        (``"IC"``/``"TO"``), ``frame`` (int, the track's 0-based decode index nearest the event),
+        ``time_s`` (float, sub-frame, track time base), ``confidence`` (0..1).
+    view
+        ``"side_left"`` (the camera sees the runner's left side), ``"side_right"``, ``"rear"``,
+        ``"front"`` or ``"unknown"``.
+    direction
+        ``"image_left"`` or ``"image_right"``: where the runner faces in the image (None if not a
+        side view).
+    quality
+        Notes on what limits the events (see :mod:`gait.notes`).
+    running
+        False when the clip does not look like running (walking, jumping, standing, slow motion
+        without its factor, unsupported view); then the table may still hold events, but no
+        cadence or flag should be derived from them.
+    detector
+        Name and version of the method.
+    near_foot
+        ``"L"``/``"R"``: the foot nearer the camera (its events are more reliable), or None.
+    stride_time_s
+        Median stride period of the clip from the foot signals' autocorrelation (None if
+        aperiodic).
+    periodicity
+        Autocorrelation of the foot-forward signal at the stride period (0..1).
+    ground
+        The ground line, or None.
+    fps
+        The track's frame rate.
+    """
+
+    table: pd.DataFrame
+    view: str
+    direction: str | None
+    quality: tuple[QualityNote, ...]
+    running: bool
+    detector: str
+    near_foot: str | None = None
+    stride_time_s: float | None = None
+    periodicity: float | None = None
+    ground: GroundLine | None = None
+    fps: float | None = None
+    params: EventParams = field(default_factory=EventParams)
+
+    def of(self, foot: str, kind: str) -> np.ndarray:
+        """Sorted event times (s) of one foot (``"L"``/``"R"``) and type (``"IC"``/``"TO"``)."""
+        sel = (self.table["foot"] == foot) & (self.table["type"] == kind)
+        return np.sort(self.table.loc[sel, "time_s"].to_numpy(dtype=float))
+
+    def to_records(self) -> list[dict[str, object]]:
+        """The table as JSON-ready dicts (report.json ``"events"``)."""
+        return [
+            {
+                "foot": str(r.foot),
+                "type": str(r.type),
+                "frame": int(r.frame),
+                "time_s": float(r.time_s),
+                "confidence": float(r.confidence),
+            }
+            for r in self.table.itertuples(index=False)
+        ]
+
+
+def empty_table() -> pd.DataFrame:
+    """An events table with no rows and the right column types."""
+    return pd.DataFrame(
+        {
+            "foot": pd.Series(dtype=str),
+            "type": pd.Series(dtype=str),
+            "frame": pd.Series(dtype=np.int64),
+            "time_s": pd.Series(dtype=float),
+            "confidence": pd.Series(dtype=float),
+        }
+    )

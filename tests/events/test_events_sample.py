@@ -1,0 +1,93 @@
+"""The real sample clip (MediaPipe track, 30 fps) against its hand annotation of 34 ICs.
+
+The annotation marks IC as "the first frame the landing shoe is on the belt (foot at its most
+anterior point)". The detector marks IC where the foot stops moving forward relative to the belt,
+which force-plate data (the mocap harness) place ~30 ms after the foot's furthest-forward point;
+on this clip the detected ICs sit a median 1-2 frames after the annotated ones. The issue's goal
+(>= 90 % within 1 frame) is not reached; these tests pin what is reached so a regression shows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gait.events import cadence_spm, detect_events
+from gait.track import clean_track, load_track
+from gait.validate import match_events
+
+from .conftest import ROT90, mirrored
+
+ANNOTATED_CADENCE_SPM = 168.75
+
+
+def _frame_errors(events, annotation: pd.DataFrame) -> np.ndarray:
+    """Detected minus annotated frame per annotated IC (NaN if none within 3 frames)."""
+    errs = []
+    for foot in ("L", "R"):
+        ann = annotation[(annotation["event"] == "IC") & (annotation["foot"] == foot)]
+        det = events.table[(events.table["type"] == "IC") & (events.table["foot"] == foot)]
+        pairs = match_events(ann["time_s"].to_numpy(), det["time_s"].to_numpy(), 0.1)
+        for frame, j in zip(ann["frame"], pairs, strict=True):
+            errs.append(det["frame"].iloc[j] - frame if j >= 0 else np.nan)
+    return np.array(errs, dtype=float)
+
+
+def test_sample_view_and_running(sample_track) -> None:
+    events = detect_events(sample_track)
+    assert events.running
+    assert (events.view, events.direction, events.near_foot) == ("side_left", "image_left", "L")
+    assert events.stride_time_s is not None and 0.6 < events.stride_time_s < 0.8
+    assert events.periodicity is not None and events.periodicity > 0.9
+    codes = {n.code for n in events.quality}
+    assert {"low_fps_timing", "far_foot"} <= codes
+
+
+def test_sample_cadence_within_one_spm(sample_track) -> None:
+    events = detect_events(sample_track)
+    ics = events.table.loc[events.table["type"] == "IC", "time_s"].to_numpy()
+    assert abs(cadence_spm(ics) - ANNOTATED_CADENCE_SPM) < 1.0
+
+
+def test_sample_ics_against_annotation(sample_track, annotation) -> None:
+    events = detect_events(sample_track)
+    errs = _frame_errors(events, annotation)
+    assert len(errs) == 34
+    assert np.isfinite(errs).all(), "every annotated IC has a detection within 3 frames"
+    assert np.all(np.abs(errs) <= 2)
+    within_one = float(np.mean(np.abs(errs) <= 1))
+    assert within_one >= 0.45, f"{within_one:.0%} within 1 frame (measured 59 %; goal 90 %)"
+    assert 0 <= np.median(errs) <= 2  # detected after the annotation, by design (module doc)
+    # no extra contacts: one IC per annotated IC (the clip's edges have none beyond them)
+    assert (events.table["type"] == "IC").sum() == 34
+
+
+def test_sample_confidence_near_foot_higher(sample_track) -> None:
+    table = detect_events(sample_track).table
+    conf = table[table["type"] == "IC"].groupby("foot")["confidence"].median()
+    assert conf["L"] > conf["R"]
+    assert conf["L"] > 0.6
+
+
+def test_mirrored_track_gives_side_right_and_same_cadence(sample_raw, sample_track) -> None:
+    original = detect_events(sample_track)
+    flipped = detect_events(clean_track(mirrored(sample_raw)))
+    assert (flipped.view, flipped.direction) == ("side_right", "image_right")
+    assert flipped.running
+    cad = [
+        cadence_spm(e.table.loc[e.table["type"] == "IC", "time_s"].to_numpy())
+        for e in (original, flipped)
+    ]
+    assert abs(cad[0] - cad[1]) < 0.05
+    # the labels still say the left leg is the visible one: reported, not silently trusted
+    assert any(n.code == "leg_labels_mirrored" for n in flipped.quality)
+
+
+def test_rotated_metadata_copy_of_the_clip() -> None:
+    # the same clip decoded with rotation metadata: a few landmarks differ and two far-foot
+    # contacts fall in gaps; cadence counts only the steps between alternating contacts
+    events = detect_events(clean_track(load_track(ROT90)))
+    assert events.running and events.view == "side_left"
+    ics = events.table[events.table["type"] == "IC"]
+    cad = cadence_spm(ics["time_s"].to_numpy(), ics["foot"].to_numpy(), events.stride_time_s)
+    assert abs(cad - ANNOTATED_CADENCE_SPM) < 1.0
