@@ -132,6 +132,104 @@ def pose(
     )
 
 
+class _StageProgress:
+    """``progress(stage, fraction)`` callback: one tqdm bar per pipeline stage, in percent."""
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar = None
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=100, desc=stage, unit="%", disable=None, leave=False,
+                            bar_format="{desc:>8}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+        self.bar.update(round(100 * fraction) - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+@app.command()
+@_friendly
+def analyze(
+    source: Annotated[Path, typer.Argument(help="Video clip, or a pose track (.nc/.csv) from 'gait pose'.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for report.json, report.html, steps.csv, overlay.mp4.")],
+    height_cm: Annotated[float | None, typer.Option(min=50, max=250, help="Runner's height: vertical oscillation in cm.")] = None,
+    slowmo_factor: Annotated[
+        float | None,
+        typer.Option(help="Capture fps / playback fps of a slow-motion clip (e.g. 8 for 240 fps played at 30)."),
+    ] = None,
+    model: Annotated[str, typer.Option(help="Pose model: full, heavy, or a path to a .task file.")] = "full",
+    rules: Annotated[Path | None, typer.Option(help="TOML file overriding flag thresholds.")] = None,
+    video: Annotated[bool, typer.Option("--video/--no-video", help="Write overlay.mp4 (skeleton and events on the clip).")] = True,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes for the pose model (default: 2 on long clips).")] = None,
+) -> None:
+    """Analyse a running clip: gait events, running metrics, flags and the report."""
+    from dataclasses import replace
+
+    from gait.config import AnalysisConfig
+    from gait.pipeline import run_analysis
+
+    base = AnalysisConfig()
+    config = replace(
+        base,
+        pose=replace(base.pose, model=model, workers=workers),
+        slowmo_factor=slowmo_factor,
+        height_cm=height_cm,
+        rules_path=None if rules is None else str(rules),
+    )
+    progress = _StageProgress()
+    try:
+        analysis, paths = run_analysis(source, output, config, progress=progress, video=video)
+    finally:
+        progress.close()
+    report = analysis.report
+    cadence = report["metrics"].get("cadence_spm", {}).get("value")
+    flags = ", ".join(f["code"] for f in report["flags"]) or "none"
+    typer.echo(
+        f"{output}: view {report['view']}, {len(report['events'])} events, "
+        + (f"cadence {cadence:.1f} steps/min, " if cadence is not None else "no running cadence, ")
+        + f"flags: {flags}"
+    )
+    for note in report["quality"]:
+        typer.echo(f"  note: {note['message']}")
+    typer.echo("  wrote " + ", ".join(p.name for p in paths.values()))
+
+
+def _default_mocap_dir() -> Path:
+    import os
+
+    env = os.environ.get("GAIT_MOCAP_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data" / "mocap"
+
+
+@app.command()
+@_friendly
+def validate(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Fukuchi 2017 running data (RBDS*/ and events/); default $GAIT_MOCAP_DIR or ../shared/data/mocap."),
+    ] = None,
+    fps: Annotated[list[int] | None, typer.Option(help="Virtual camera frame rates (repeat the option).")] = None,
+    seeds: Annotated[int, typer.Option(min=1, max=20, help="Noise realisations per trial and frame rate.")] = 3,
+) -> None:
+    """Score the event detector and metrics against force-plate ground truth (motion capture seen by a virtual camera)."""
+    from gait.errors import GaitError as _GaitError
+    from gait.validate import format_validation_table, run_event_validation
+
+    folder = data_dir or _default_mocap_dir()
+    if not (folder / "events").is_dir():
+        raise _GaitError(f"No motion-capture data at '{folder}'; pass --data-dir with the RBDS trials and their events/ folder.")
+    table = run_event_validation(folder, fps_list=tuple(fps or (30, 60, 120, 240)), seeds=tuple(range(seeds)))
+    typer.echo(format_validation_table(table))
+
+
 def _check_track_suffix(path: Path) -> None:
     if path.suffix.lower() not in (".nc", ".csv"):
         raise GaitError(f"Cannot write a track to '{path}': use a .nc or .csv file name.")

@@ -23,3 +23,16 @@ def shared_clip(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared clip {name} not available at {SHARED_CLIPS}")
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite golden files (tests/**/golden/*) from the current code; review the diff before committing.",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -83,3 +83,46 @@ def test_info_lists_versions_and_verified_model() -> None:
     assert result.returncode == 0
     assert "mediapipe 1.2." in result.stdout
     assert "model full (pose_landmarker_full.task): ok sha256=faec63c4" in result.stdout
+
+
+@pytest.mark.model
+def test_analyze_a_clip_writes_the_report_files(tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "analysis"
+    result = run_gait("analyze", str(SAMPLE_CLIP), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "view side_left" in result.stdout and "cadence 168" in result.stdout
+    for name in ("report.json", "report.html", "steps.csv", "track.nc", "overlay.mp4"):
+        assert (out / name).stat().st_size > 0, name
+    report = json.loads((out / "report.json").read_text())
+    assert abs(report["metrics"]["cadence_spm"]["value"] - 168.75) < 1.0
+    assert report["foot_strike"]["L"]["pattern"] == "rearfoot"
+    assert "Traceback" not in result.stderr
+
+
+def test_analyze_a_track_file_without_video(tmp_path: Path) -> None:
+    result = run_gait("analyze", str(SAMPLE_TRACK), "-o", str(tmp_path / "a"), "--no-video")
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "a" / "overlay.mp4").exists()
+    assert (tmp_path / "a" / "report.json").exists()
+
+
+def test_analyze_a_too_short_clip(tmp_path: Path) -> None:
+    from gait.track import save_track
+
+    short = tmp_path / "short.nc"
+    save_track(load_track(SAMPLE_TRACK).isel(time=slice(0, 45)), short)
+    assert_one_line_error(run_gait("analyze", str(short), "-o", str(tmp_path / "a")), "record at least")
+
+
+def test_validate_prints_the_table() -> None:
+    from tests.conftest import SHARED
+
+    if not (SHARED / "data" / "mocap" / "events").is_dir():
+        pytest.skip("shared mocap data not available")
+    result = run_gait("validate", "--fps", "60", "--seeds", "1")
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| 60 "))
+    ic_bias_ms = float(row.split("|")[2])
+    assert abs(ic_bias_ms) < 10

@@ -78,7 +78,9 @@ def make_phone_clip(out: Path, seconds: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("clip", nargs="?", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--make-phone-clip", type=Path)
@@ -90,8 +92,10 @@ def main() -> None:
     from gait.video import probe_video
 
     meta = probe_video(args.clip)
-    print(f"clip {args.clip.name}: {meta.width_px}x{meta.height_px}, {meta.fps:.2f} fps, "
-          f"{meta.n_frames} frames, {meta.duration_s:.2f} s, {meta.codec}")
+    print(
+        f"clip {args.clip.name}: {meta.width_px}x{meta.height_px}, {meta.fps:.2f} fps, "
+        f"{meta.n_frames} frames, {meta.duration_s:.2f} s, {meta.codec}"
+    )
     variants = {
         "bare": lambda: bare_loop(args.clip),
         "pose_stage_1proc": lambda: pose_stage(args.clip, 1),
@@ -108,8 +112,10 @@ def main() -> None:
     print(f"{'variant':<18} {'wall s':>8} {'frames/s':>9} {'RTF':>6} {'vs bare':>8}   runs")
     for name, w in walls.items():
         m = statistics.median(w)
-        print(f"{name:<18} {m:8.2f} {meta.n_frames / m:9.1f} {m / meta.duration_s:6.2f} {m / bare:7.2f}x   "
-              + ", ".join(f"{x:.1f}" for x in w))
+        print(
+            f"{name:<18} {m:8.2f} {meta.n_frames / m:9.1f} {m / meta.duration_s:6.2f} {m / bare:7.2f}x   "
+            + ", ".join(f"{x:.1f}" for x in w)
+        )
 
 
 if __name__ == "__main__":

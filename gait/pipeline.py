@@ -1,0 +1,180 @@
+"""The one pipeline the CLI, the web app and the batch engine call.
+
+``video -> pose -> track (clean) -> events -> metrics -> flags -> report``: data flows one way; each
+stage is a package with a pure function, and this module only composes them and writes files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gait.config import AnalysisConfig
+from gait.errors import ClipTooShortError, GaitError
+from gait.events import GaitEvents, detect_events
+from gait.flags import FatigueResult, FlagResult, compare_fatigue, evaluate_flags, load_rules
+from gait.metrics import GaitMetrics, compute_metrics
+from gait.pose import estimate_pose
+from gait.report import build_report, write_html, write_steps_csv
+from gait.report.overlay import write_overlay
+from gait.track import PoseTrack, clean_track, load_track, save_track
+
+log = logging.getLogger(__name__)
+
+#: Suffixes read as pose tracks instead of videos.
+TRACK_SUFFIXES = (".nc", ".csv")
+#: Shortest stretch of the runner in view that can be analysed (a few strides).
+MIN_ANALYSIS_S = 2.0
+
+Progress = Callable[[str, float], None]
+"""``progress(stage, fraction_done)``: stage is 'pose', 'analysis', 'writing' or 'video'."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything one analysis produced; ``report`` is the content of ``report.json``."""
+
+    track: PoseTrack
+    cleaned: PoseTrack
+    events: GaitEvents
+    metrics: GaitMetrics
+    flags: FlagResult
+    fatigue: FatigueResult
+    report: dict[str, Any]
+
+
+def load_source(path: str | Path, config: AnalysisConfig = AnalysisConfig(), *, progress: Progress | None = None) -> PoseTrack:
+    """The raw pose track of a clip (running the model) or of a track file (``.nc``/``.csv``)."""
+    path = Path(path)
+    if path.suffix.lower() in TRACK_SUFFIXES:
+        return load_track(path)
+    pose_progress = None if progress is None else (lambda done, total: progress("pose", done / max(total, 1)))
+    return estimate_pose(path, config.pose, slowmo_factor=config.slowmo_factor, progress=pose_progress)
+
+
+def _check_long_enough(track: PoseTrack) -> None:
+    seen = track["time"].values[track["detected"].values]
+    span = float(seen[-1] - seen[0]) if len(seen) else 0.0
+    if span < MIN_ANALYSIS_S:
+        name = Path(str(track.attrs.get("source_path", "the clip"))).name
+        raise ClipTooShortError(
+            f"'{name}' shows the runner for only {span:.1f} s; record at least {MIN_ANALYSIS_S:.0f} s "
+            "(10 s or more gives steadier figures)."
+        )
+
+
+def analyze_track(track: PoseTrack, config: AnalysisConfig = AnalysisConfig()) -> Analysis:
+    """Analyse a raw pose track: clean, detect events, compute metrics, evaluate flags, build the report."""
+    _check_long_enough(track)
+    cleaned = clean_track(track, config.clean)
+    events = detect_events(cleaned, config.events)
+    metrics = compute_metrics(cleaned, events, config.metrics, height_cm=config.height_cm)
+    rules = load_rules(config.rules_path)
+    if events.running:
+        flags = evaluate_flags(metrics.metrics, metrics.foot_strike, rules=rules)
+        fatigue = compare_fatigue(metrics.steps, rules=rules)
+    else:  # no running cadence, no flag: evaluate on nothing so the report still lists what was not assessed
+        flags = evaluate_flags({}, {}, rules=rules)
+        fatigue = compare_fatigue(metrics.steps.iloc[0:0], rules=rules)
+    report = build_report(
+        track=track, cleaned=cleaned, events=events, metrics=metrics, config=config, flags=flags, fatigue=fatigue
+    )
+    return Analysis(track, cleaned, events, metrics, flags, fatigue, report)
+
+
+def analyze(path: str | Path, config: AnalysisConfig = AnalysisConfig(), *, progress: Progress | None = None) -> Analysis:
+    """Analyse a clip or a track file (see :func:`load_source` and :func:`analyze_track`)."""
+    track = load_source(path, config, progress=progress)
+    if progress is not None:
+        progress("analysis", 0.0)
+    return analyze_track(track, config)
+
+
+def _clip_path(analysis: Analysis) -> Path | None:
+    """The analysed video, when the track came from one that is still there."""
+    src = analysis.track.attrs.get("source_path")
+    if analysis.track.attrs.get("source_format") != "mediapipe" or not src:
+        return None
+    return Path(src) if Path(src).is_file() else None
+
+
+def write_outputs(
+    analysis: Analysis, out_dir: str | Path, *, video: bool = True, progress: Progress | None = None
+) -> dict[str, Path]:
+    """Write ``report.json``, ``steps.csv``, ``report.html``, the raw ``track.nc`` and ``overlay.mp4``.
+
+    The overlay is drawn only when the analysed clip is available (not for track-file input) and
+    ``video`` is true. Every file is written under a temporary name and renamed when complete.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"report": out / "report.json", "steps": out / "steps.csv", "html": out / "report.html", "track": out / "track.nc"}
+    tmp = paths["report"].with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(analysis.report, indent=2, allow_nan=False) + "\n")
+    tmp.replace(paths["report"])
+    write_steps_csv(analysis.metrics.steps, paths["steps"])
+    save_track(analysis.track, paths["track"])
+    clip = _clip_path(analysis)
+    write_html(analysis.report, paths["html"], track=analysis.cleaned, steps=analysis.metrics.steps, clip=clip)
+    if video and clip is not None:
+        overlay_progress = None if progress is None else (lambda done, total: progress("video", done / max(total, 1)))
+        paths["overlay"] = write_overlay(
+            clip,
+            analysis.cleaned,
+            analysis.events.table,
+            out / "overlay.mp4",
+            headline=_headline(analysis.report),
+            slowmo_factor=analysis.report["clip"]["slowmo_factor"],
+            progress=overlay_progress,
+        )
+    return paths
+
+
+def _headline(report: dict[str, Any]) -> dict[str, str]:
+    """The few running metrics printed on the overlay video."""
+    lines = {"view": str(report.get("view"))}
+    for key, label, fmt in (
+        ("cadence_spm", "cadence", "{:.0f} steps/min"),
+        ("contact_time_s", "contact", "{:.3f} s"),
+        ("overstride_leg_lengths", "overstride", "{:.2f} leg lengths"),
+    ):
+        value = report.get("metrics", {}).get(key, {}).get("value")
+        if value is not None:
+            lines[label] = fmt.format(value)
+    return lines
+
+
+def run_analysis(
+    path: str | Path,
+    out_dir: str | Path,
+    config: AnalysisConfig = AnalysisConfig(),
+    *,
+    progress: Progress | None = None,
+    video: bool = True,
+) -> tuple[Analysis, dict[str, Path]]:
+    """Analyse a clip or track and write the outputs to ``out_dir``.
+
+    Raises
+    ------
+    GaitError
+        Any user-level problem (bad file, no runner, clip too short), with a one-sentence message.
+    """
+    analysis = analyze(path, config, progress=progress)
+    if progress is not None:
+        progress("writing", 0.0)
+    return analysis, write_outputs(analysis, out_dir, video=video, progress=progress)
+
+
+__all__ = [
+    "Analysis",
+    "GaitError",
+    "analyze",
+    "analyze_track",
+    "load_source",
+    "run_analysis",
+    "write_outputs",
+]

@@ -1,0 +1,82 @@
+"""Joint-angle series from a side-view track, and their averages over the normalised gait cycle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Points per normalised gait cycle (0 %, 1 %, ..., 100 %).
+CYCLE_POINTS = 101
+
+
+def _xy(track, name: str) -> np.ndarray:
+    """(n, 2) positions with +y pointing **up** (the track's image y points down)."""
+    p = track["position"].sel(keypoint=name).transpose("time", "space").values.astype(float)
+    return np.column_stack([p[:, 0], -p[:, 1]])
+
+
+def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    cos = np.sum(u * v, axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def angle_series(track, direction: str) -> dict[str, np.ndarray]:
+    """Knee flexion and foot angle per side, in degrees, one value per frame.
+
+    Knee flexion = 180 deg minus the hip-knee-ankle angle (0 = straight leg). Foot angle = angle of
+    the heel -> foot-index line above the horizontal image axis, positive when the toes are up
+    (dorsiflexed, as at a heel strike), for a runner travelling ``direction`` ('image_left' or
+    'image_right'). The camera is assumed level; the report states the ground-line correction used
+    for foot-strike angles separately.
+    """
+    forward = -1.0 if direction == "image_left" else 1.0
+    out: dict[str, np.ndarray] = {}
+    for side, key in (("left", "L"), ("right", "R")):
+        hip, knee, ankle = (
+            _xy(track, f"{side}_hip"),
+            _xy(track, f"{side}_knee"),
+            _xy(track, f"{side}_ankle"),
+        )
+        out[f"knee_flexion_{key}"] = 180.0 - _angle_deg(hip - knee, ankle - knee)
+        foot = _xy(track, f"{side}_foot_index") - _xy(track, f"{side}_heel")
+        out[f"foot_angle_{key}"] = np.degrees(np.arctan2(foot[:, 1], forward * foot[:, 0]))
+    return out
+
+
+def cycle_curves(values: np.ndarray, time_s: np.ndarray, ic_times_s: np.ndarray) -> np.ndarray:
+    """Resample ``values`` between consecutive initial contacts of one foot onto 0-100 % of the cycle.
+
+    Returns
+    -------
+    ndarray
+        ``(n_cycles, CYCLE_POINTS)``; cycles with gaps (NaN) over more than a fifth of their samples
+        are dropped.
+    """
+    grid = np.linspace(0.0, 1.0, CYCLE_POINTS)
+    rows = []
+    for start, end in zip(ic_times_s[:-1], ic_times_s[1:]):
+        inside = (time_s >= start) & (time_s <= end)
+        t, v = time_s[inside], values[inside]
+        ok = np.isfinite(v)
+        if len(t) < 4 or ok.mean() < 0.8:
+            continue
+        rows.append(np.interp(start + grid * (end - start), t[ok], v[ok]))
+    return np.array(rows).reshape(-1, CYCLE_POINTS)
+
+
+def cycle_summary(track, events: pd.DataFrame, direction: str) -> dict[str, dict[str, np.ndarray]]:
+    """Mean and SD curves over the gait cycle: ``{"knee_flexion_L": {"mean", "sd", "n"}, ...}``."""
+    series = angle_series(track, direction)
+    t = track["time"].values
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for name, values in series.items():
+        foot = name[-1]
+        ics = events[(events["type"] == "IC") & (events["foot"] == foot)]["time_s"].to_numpy()
+        cycles = cycle_curves(values, t, np.sort(ics))
+        if len(cycles):
+            out[name] = {
+                "mean": np.nanmean(cycles, 0),
+                "sd": np.nanstd(cycles, 0),
+                "n": np.array(len(cycles)),
+            }
+    return out

@@ -1,0 +1,147 @@
+"""``report.json``: the analysis as one JSON document (schema in ``report.schema.json``)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gait import __version__
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_FILE = Path(__file__).with_name("report.schema.json")
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: numpy scalars to Python, NaN/inf to None, dataclasses to dicts."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return _clean(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _json_attr(track: Any, name: str) -> Any:
+    raw = track.attrs.get(name)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError):
+        return raw
+
+
+def clip_info(track: Any) -> dict[str, Any]:
+    """The ``clip`` block: what was analysed, from the raw track's attributes."""
+    times = track["time"].values
+    fps = float(track.attrs["fps"])
+    video = _json_attr(track, "video") or {}
+    return {
+        "path": str(track.attrs.get("source_path", "")),
+        "sha256": track.attrs.get("source_sha256"),
+        "fps": round(fps, 6),
+        "duration_s": float(times[-1] - times[0] + 1.0 / fps) if len(times) else 0.0,
+        "n_frames": int(track.sizes["time"]),
+        "n_frames_with_runner": int(track["detected"].sum()),
+        "rotation_deg": int(track.attrs.get("rotation_deg", 0)),
+        "width_px": int(track.attrs["image_width_px"]),
+        "height_px": int(track.attrs["image_height_px"]),
+        "slowmo_factor": float(track.attrs.get("slowmo_factor", 1.0)),
+        "variable_frame_rate": video.get("variable_frame_rate"),
+        "n_duplicate_frames": int(track["duplicate"].sum()),
+        "codec": video.get("codec"),
+    }
+
+
+def events_list(events: Any) -> list[dict[str, Any]]:
+    table = events.table
+    return [
+        {
+            "foot": str(row.foot),
+            "type": str(row.type),
+            "frame": int(row.frame),
+            "time_s": round(float(row.time_s), 5),
+            "confidence": round(float(row.confidence), 3),
+        }
+        for row in table.itertuples(index=False)
+    ]
+
+
+def metrics_dict(metrics: Any) -> dict[str, Any]:
+    return {name: _clean(m) for name, m in metrics.metrics.items()}
+
+
+def _fatigue_summary(fatigue: Any) -> str:
+    if not fatigue.assessed:
+        return " ".join(n.message for n in fatigue.notes) or "Not assessed."
+    if fatigue.degraded:
+        return " ".join(n.message for n in fatigue.findings)
+    return "Form held steady between the first and last third of the clip."
+
+
+def build_report(
+    *, track: Any, cleaned: Any, events: Any, metrics: Any, config: Any, flags: Any, fatigue: Any
+) -> dict[str, Any]:
+    """Assemble the report document (JSON-safe) from the stages' results.
+
+    ``flags`` is a :class:`gait.flags.FlagResult` and ``fatigue`` a :class:`gait.flags.FatigueResult`.
+    """
+    quality = [*events.quality, *metrics.quality]
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "clip": clip_info(track),
+        "view": events.view,
+        "direction": events.direction,
+        "running": bool(events.running),
+        "events": events_list(events),
+        "metrics": metrics_dict(metrics),
+        "foot_strike": {side: _clean(fs) for side, fs in metrics.foot_strike.items()},
+        "quality": [{"code": q.code, "message": q.message} for q in _unique(quality)],
+        "flags": [f.to_dict() for f in (*flags.flags, *fatigue.flags)],
+        "flags_withheld": [n.to_dict() for n in flags.withheld],
+        "not_flagged": [n.to_dict() for n in flags.not_flagged],
+        "flags_not_assessed": list(flags.not_assessed),
+        "fatigue": {**fatigue.to_dict(), "summary": _fatigue_summary(fatigue)},
+        "disclaimer": flags.disclaimer,
+        "provenance": {
+            "gait_version": __version__,
+            "model_name": track.attrs.get("model_name"),
+            "model_sha256": track.attrs.get("model_sha256"),
+            "source_format": track.attrs.get("source_format"),
+            "event_detector": events.detector,
+            "person_selection": _json_attr(track, "person_selection"),
+            "cleaning": _json_attr(cleaned, "cleaning"),
+            "config": _clean(config.to_dict()),
+        },
+    }
+    return _clean(report)
+
+
+def _unique(notes: list[Any]) -> list[Any]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for n in notes:
+        if (n.code, n.message) not in seen:
+            seen.add((n.code, n.message))
+            out.append(n)
+    return out
+
+
+def write_steps_csv(steps: pd.DataFrame, path: Path) -> None:
+    """One row per step; written atomically."""
+    tmp = path.with_suffix(".csv.tmp")
+    steps.to_csv(tmp, index=False, float_format="%.5g")
+    tmp.replace(path)

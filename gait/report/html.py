@@ -1,0 +1,229 @@
+"""``report.html``: one self-contained page (inline CSS, SVG plots, JPEG stills; prints on A4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from gait.report._curves import cycle_summary
+from gait.report._keyframes import ic_stills
+from gait.report._plots import cycle_plot, over_clip_plot, timeline_plot
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    undefined=jinja2.ChainableUndefined,
+)
+
+DEFAULT_DISCLAIMER = (
+    "This report describes how you ran in this clip. A flag marks a measurement that studies have "
+    "associated with running injuries, including bone stress injuries; it is not a diagnosis and does not "
+    "predict that you will be injured. Bone stress injury risk depends on much more (training load, energy "
+    "availability, bone health, previous injury). Discuss the findings with a physical therapist."
+)
+
+VIEW_LABELS = {
+    "side_left": "side view (camera on the runner's left)",
+    "side_right": "side view (camera on the runner's right)",
+    "rear": "rear view",
+    "front": "front view",
+}
+
+#: Method notes always printed (sources in the reference list).
+METHOD_NOTES = (
+    "Pose: MediaPipe BlazePose GHUM (33 landmarks) in video mode, one runner tracked; landmarks below 0.5 "
+    "visibility are ignored, gaps up to 0.1 s filled, and the track low-pass filtered (zero-phase Butterworth).",
+    "Times come from each frame's own timestamp. Timing measures are uncertain by about one frame period; "
+    "below 100 frames/s contact and flight times are marked low confidence.",
+    "Angles are measured in the image (2D) and depend on the camera being level and perpendicular to the "
+    "direction of running (side view) or directly behind the runner (rear view).",
+    "Cadence counts steps of both feet per minute. Foot-strike classes follow Altman and Davis (2012).",
+    "A measurement the view cannot support (for example pelvic drop from a side view) is not reported.",
+)
+
+BASE_REFERENCES = (
+    "Altman AR, Davis IS. A kinematic method for footstrike pattern detection in barefoot and shod runners. "
+    "Gait Posture. 2012;35(2):298-300.",
+    "Fukuchi RK, Fukuchi CA, Duarte M. A public dataset of running biomechanics and the effects of running "
+    "speed on lower extremity kinematics and kinetics. PeerJ. 2017;5:e3298 (validation data).",
+)
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if unit == "s" and abs(value) < 10:
+        return f"{1000 * value:.0f} ms"
+    text = f"{value:.{digits}f}"
+    return f"{text} {unit}".strip() if unit and unit not in ("1", "ratio") else text
+
+
+def _label(key: str) -> str:
+    for suffix in (
+        "_spm",
+        "_s",
+        "_ms",
+        "_deg",
+        "_pct",
+        "_leg_lengths",
+        "_pelvis_widths",
+        "_cm",
+        "_px",
+    ):
+        if key.endswith(suffix):
+            key = key[: -len(suffix)]
+            break
+    return key.replace("_", " ").replace(" ic", " at contact")
+
+
+def _metric_rows(metrics: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    rows = []
+    for key, m in metrics.items():
+        unit = m.get("unit", "")
+        rows.append(
+            {
+                "label": _label(key),
+                "value": _fmt(
+                    m.get("value"), unit, 2 if unit in ("leg lengths", "ratio", "1") else 1
+                ),
+                "sd": _fmt(m.get("sd"), unit, 2 if unit in ("leg lengths", "ratio", "1") else 1),
+                "n": str(m.get("n", "")),
+                "confidence": str(m.get("confidence", "")),
+                "note": m.get("note") or "",
+            }
+        )
+    return rows
+
+
+def _flag_rows(flags: list[dict[str, Any]], metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for f in flags:
+        unit = metrics.get(f.get("metric", ""), {}).get("unit", "")
+        rows.append(
+            {
+                **f,
+                "title": _label(str(f.get("metric", f["code"]))).capitalize(),
+                "value_text": _fmt(f.get("value"), unit),
+                "threshold_text": _fmt(f.get("threshold"), unit),
+            }
+        )
+    return rows
+
+
+def _visibility_text(track) -> str:
+    parts = []
+    for side in ("left", "right"):
+        vis = track["confidence"].sel(keypoint=[f"{side}_heel", f"{side}_foot_index"]).values
+        if np.isfinite(vis).any():
+            parts.append(f"{side} foot {np.nanmean(vis):.2f}")
+    return ", ".join(parts) + " (0-1, MediaPipe visibility)" if parts else "-"
+
+
+#: Columns of steps.csv shown in the printed table (all columns are in steps.csv).
+STEP_COLUMNS = {
+    "step": "step",
+    "foot": "foot",
+    "ic_time_s": "contact at (s)",
+    "step_time_s": "step (s)",
+    "contact_time_s": "contact (s)",
+    "flight_time_s": "flight (s)",
+    "foot_strike_angle_deg": "foot strike (deg)",
+    "strike_pattern": "pattern",
+    "overstride_leg_lengths": "overstride (leg lengths)",
+    "knee_flexion_ic_deg": "knee at contact (deg)",
+    "pelvic_drop_deg": "pelvic drop (deg)",
+    "step_width_pelvis_widths": "step width (pelvis widths)",
+}
+
+
+def _step_table(steps: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    if steps.empty:
+        return [], []
+    cols = [c for c in STEP_COLUMNS if c in steps and steps[c].notna().any()]
+    rows = [[_cell(v) for v in row] for row in steps[cols].itertuples(index=False)]
+    return [STEP_COLUMNS[c] for c in cols], rows
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return "-" if not np.isfinite(v) else f"{v:.3g}" if abs(v) < 1 else f"{v:.1f}"
+    return str(v)
+
+
+def render_html(
+    report: dict[str, Any], *, track, steps: pd.DataFrame, clip: str | Path | None = None
+) -> str:
+    """The HTML report for ``report`` (report.json content), drawn from the cleaned ``track``."""
+    events = pd.DataFrame(
+        report["events"], columns=["foot", "type", "frame", "time_s", "confidence"]
+    )
+    direction = report.get("direction") or "image_left"
+    plots = []
+    for name, title, svg in (
+        (
+            "cycle",
+            "Knee and foot angles over the gait cycle (mean, shaded: +-1 SD)",
+            cycle_plot(cycle_summary(track, events, direction)) if len(events) else None,
+        ),
+        ("over_clip", "Step rate and contact time over the clip", over_clip_plot(steps)),
+        ("timeline", "Gait events", timeline_plot(events, report["clip"]["duration_s"])),
+    ):
+        if svg:
+            plots.append({"name": name, "title": title, "svg": svg})
+    columns, rows = _step_table(steps)
+    fs = report.get("foot_strike", {})
+    references = list(
+        dict.fromkeys(
+            [
+                *(f["reference"] for f in report.get("flags", []) if f.get("reference")),
+                *report.get("references", []),
+                *BASE_REFERENCES,
+            ]
+        )
+    )
+    context = {
+        "report": report,
+        "clip_name": Path(report["clip"]["path"]).name or "pose track",
+        "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "view_label": VIEW_LABELS.get(report.get("view"), str(report.get("view"))),
+        "disclaimer": report.get("disclaimer") or DEFAULT_DISCLAIMER,
+        "flags": _flag_rows(report.get("flags", []), report.get("metrics", {})),
+        "withheld": report.get("flags_withheld", []),
+        "not_flagged": report.get("not_flagged", []),
+        "fatigue": report.get("fatigue"),
+        "visibility_text": _visibility_text(track),
+        "metric_rows": _metric_rows(report.get("metrics", {})),
+        "foot_strike_rows": [
+            {
+                "foot": {"L": "left", "R": "right"}.get(k, k),
+                "pattern": v.get("pattern") or "-",
+                "angle": _fmt(v.get("angle_deg"), "deg"),
+                "n": v.get("n", 0),
+            }
+            for k, v in fs.items()
+        ],
+        "stills": ic_stills(
+            clip, track, events, steps, slowmo_factor=report["clip"].get("slowmo_factor")
+        ),
+        "plots": plots,
+        "step_columns": columns,
+        "step_rows": rows,
+        "method_notes": METHOD_NOTES,
+        "references": references,
+    }
+    return _ENV.get_template("report.html.j2").render(**context)
+
+
+def write_html(report: dict[str, Any], path: str | Path, **kwargs: Any) -> Path:
+    """Render and write ``report.html`` atomically."""
+    path = Path(path)
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(render_html(report, **kwargs), encoding="utf-8")
+    tmp.replace(path)
+    return path
