@@ -57,30 +57,10 @@ def _draw_skeleton(img: np.ndarray, pts: np.ndarray, scale: float) -> None:
             )
 
 
-def _text(
-    img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour=(255, 255, 255)
-) -> None:
-    font_scale = 0.6 * scale
-    cv2.putText(
-        img,
-        text,
-        org,
-        cv2.FONT_HERSHEY_SIMPLEX,
-        font_scale,
-        (0, 0, 0),
-        max(3, round(4 * scale)),
-        cv2.LINE_AA,
-    )
-    cv2.putText(
-        img,
-        text,
-        org,
-        cv2.FONT_HERSHEY_SIMPLEX,
-        font_scale,
-        colour,
-        max(1, round(1.5 * scale)),
-        cv2.LINE_AA,
-    )
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour=(255, 255, 255)) -> None:
+    """Text with a dark outline so that it reads on any background."""
+    for ink, width in (((0, 0, 0), max(3, round(4 * scale))), (colour, max(1, round(1.5 * scale)))):
+        cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, ink, width, cv2.LINE_AA)
 
 
 def write_overlay(
