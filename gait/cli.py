@@ -262,6 +262,16 @@ def info() -> None:
         typer.echo(f"model {name} ({spec.filename}): {status}")
 
 
+def _register_optional_commands() -> None:
+    """Commands whose modules live with their stage (imports stay light: nothing heavy at start-up)."""
+    from gait.web.cli import serve_command
+
+    app.command("serve", help="Web app for clinicians: upload a clip, read the report.")(_friendly(serve_command))
+
+
+_register_optional_commands()
+
+
 def main() -> None:
     """Console entry point."""
     app()

@@ -1,0 +1,127 @@
+"""JSON API: ``/api/analyses``."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, status
+from fastapi.responses import FileResponse, Response
+
+from gait.web.db import Record
+from gait.web.deps import ApiAuth, ServicesDep
+from gait.web.schemas import (
+    AnalysisDetail,
+    AnalysisList,
+    AnalysisOptions,
+    AnalysisSummary,
+    Created,
+    HeightCm,
+    Label,
+    SlowmoFactor,
+    TreadmillSpeed,
+)
+from gait.web.uploads import OUTPUT_FILES, Services, UploadError
+
+router = APIRouter(prefix="/api/analyses", tags=["analyses"], dependencies=[ApiAuth])
+
+_NOT_FOUND = "No analysis with this id (it may have been deleted)."
+
+
+def file_urls(services: Services, record: Record) -> dict[str, str]:
+    return {name: f"/api/analyses/{record.id}/files/{name}" for name in services.available_files(record)}
+
+
+def get_record(services: Services, analysis_id: str) -> Record:
+    record = services.store.get(analysis_id) if re.fullmatch(r"[0-9a-f]{32}", analysis_id) else None
+    if record is None:
+        raise HTTPException(404, _NOT_FOUND)
+    return record
+
+
+def read_report(services: Services, record: Record) -> dict[str, Any] | None:
+    path = services.output_path(record.id, "report.json") if record.status == "done" else None
+    return None if path is None else json.loads(path.read_text())
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Upload a clip (and optionally a rear-view clip) and queue its analysis",
+    responses={
+        413: {"description": "Upload larger than GAIT_MAX_UPLOAD_MB"},
+        415: {"description": "Not a video container (sniffed from content)"},
+        422: {"description": "Missing or empty file, or an option out of range"},
+    },
+)
+async def create_analysis(
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="Side-view clip (MP4/MOV, Matroska/WebM or AVI).")],
+    rear_file: Annotated[UploadFile | None, File(description="Optional rear-view clip (stored; analysed once two-view analysis lands).")] = None,
+    label: Annotated[Label | None, Form()] = None,
+    height_cm: Annotated[HeightCm | None, Form()] = None,
+    treadmill_speed_mps: Annotated[TreadmillSpeed | None, Form()] = None,
+    slowmo_factor: Annotated[SlowmoFactor | None, Form()] = None,
+) -> Created:
+    options = AnalysisOptions(
+        label=label, height_cm=height_cm, treadmill_speed_mps=treadmill_speed_mps, slowmo_factor=slowmo_factor
+    )
+    try:
+        record = await services.accept(file, rear_file, options)
+    except UploadError as err:
+        raise HTTPException(err.status_code, err.message) from None
+    return Created(id=record.id, url=f"/api/analyses/{record.id}", page=f"/analyses/{record.id}")
+
+
+@router.get("", summary="List analyses, newest first")
+def list_analyses(services: ServicesDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> AnalysisList:
+    records = services.store.recent(limit=limit)
+    return AnalysisList(analyses=[AnalysisSummary.from_record(r, file_urls(services, r)) for r in records])
+
+
+@router.get("/{analysis_id}", summary="Status, progress, error or report of one analysis", responses={404: {}})
+def get_analysis(services: ServicesDep, analysis_id: str) -> AnalysisDetail:
+    record = get_record(services, analysis_id)
+    summary = AnalysisSummary.from_record(record, file_urls(services, record))
+    return AnalysisDetail(**summary.model_dump(), report=read_report(services, record))
+
+
+@router.delete("/{analysis_id}", status_code=204, summary="Delete an analysis, its clips and results", responses={404: {}})
+def delete_analysis(services: ServicesDep, analysis_id: str) -> Response:
+    get_record(services, analysis_id)
+    services.delete(analysis_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{analysis_id}/files/{name}",
+    summary="Download one result file: report.json, steps.csv, report.html or overlay.mp4",
+    responses={404: {}},
+)
+def get_file(
+    services: ServicesDep,
+    analysis_id: str,
+    name: str,
+    download: Annotated[bool, Query(description="Send as an attachment (save) rather than inline.")] = False,
+) -> FileResponse:
+    record = get_record(services, analysis_id)
+    path = services.output_path(record.id, name) if name in OUTPUT_FILES else None
+    if path is None:
+        raise HTTPException(404, f"No file '{name}' for this analysis (available: {', '.join(services.available_files(record)) or 'none yet'}).")
+    return file_response(path, name, record, download=download)
+
+
+def file_response(path: Any, name: str, record: Record, *, download: bool) -> FileResponse:
+    media_type = OUTPUT_FILES[name][1]
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", record.label or "")[:60].strip("_")
+    filename = f"gait_{stem + '_' if stem else ''}{record.id[:8]}_{name}"
+    response = FileResponse(
+        path, media_type=media_type, filename=filename if download else None,
+        content_disposition_type="attachment" if download else "inline",
+    )
+    if name == "report.html":  # the report is self-contained: it may load nothing, run nothing
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; img-src data: 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+        )
+    return response

@@ -1,0 +1,95 @@
+"""Wire schemas of the JSON API (kept apart from the database record and the report's domain types)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from gait.web.db import Record
+
+Status = Literal["queued", "running", "done", "failed"]
+
+Label = Annotated[str, Field(max_length=200, description="Patient or session label shown in the history.")]
+HeightCm = Annotated[float, Field(ge=50, le=250, description="Runner's height in cm.")]
+TreadmillSpeed = Annotated[float, Field(ge=0, le=12, description="Treadmill belt speed in m/s (stored with the record).")]
+SlowmoFactor = Annotated[float, Field(ge=1, le=64, description="Capture fps / playback fps of a slow-motion clip.")]
+
+#: Files an analysis can offer, by public name.
+FILE_NAMES = ("report.json", "steps.csv", "report.html", "overlay.mp4")
+
+
+class AnalysisOptions(BaseModel):
+    """The options sent with an upload (validated the same way for the API and the HTML form)."""
+
+    label: Label | None = None
+    height_cm: HeightCm | None = None
+    treadmill_speed_mps: TreadmillSpeed | None = None
+    slowmo_factor: SlowmoFactor | None = None
+
+
+class Created(BaseModel):
+    id: str
+    status: Status = "queued"
+    url: str = Field(description="The analysis in the API.")
+    page: str = Field(description="The analysis page for people.")
+
+
+class ClipInfo(BaseModel):
+    name: str = Field(description="The uploaded file's name (for display; files are stored under generated names).")
+    container: str
+
+
+class AnalysisSummary(BaseModel):
+    id: str
+    status: Status
+    progress: float = Field(ge=0, le=1)
+    stage: str | None = None
+    error: str | None = None
+    label: str | None = None
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    height_cm: float | None = None
+    treadmill_speed_mps: float | None = None
+    slowmo_factor: float | None = None
+    side_clip: ClipInfo
+    rear_clip: ClipInfo | None = None
+    summary: dict[str, Any] = Field(default_factory=dict, description="View, cadence and flag codes when done.")
+    files: dict[str, str] = Field(default_factory=dict, description="Download URLs of the files available.")
+
+    @classmethod
+    def from_record(cls, record: Record, files: dict[str, str]) -> AnalysisSummary:
+        def clip(name: str | None, stored: str | None) -> ClipInfo | None:
+            if name is None or stored is None:
+                return None
+            return ClipInfo(name=name, container=stored.rsplit(".", 1)[-1])
+
+        side = clip(record.side_name, record.side_file)
+        assert side is not None
+        return cls(
+            id=record.id,
+            status=record.status,  # type: ignore[arg-type]
+            progress=record.progress,
+            stage=record.stage,
+            error=record.error,
+            label=record.label,
+            created_at=record.created_at,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            height_cm=record.height_cm,
+            treadmill_speed_mps=record.treadmill_speed_mps,
+            slowmo_factor=record.slowmo_factor,
+            side_clip=side,
+            rear_clip=clip(record.rear_name, record.rear_file),
+            summary=record.summary_dict,
+            files=files,
+        )
+
+
+class AnalysisDetail(AnalysisSummary):
+    report: dict[str, Any] | None = Field(default=None, description="The content of report.json, when done.")
+
+
+class AnalysisList(BaseModel):
+    analyses: list[AnalysisSummary]
