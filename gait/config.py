@@ -9,6 +9,7 @@ from gait.events import EventParams
 from gait.metrics import MetricParams
 from gait.pose import PoseParams
 from gait.track import CleanParams
+from gait.track.view import VIEWS
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class AnalysisConfig:
         Capture fps / playback fps of a slow-motion clip; ``None``: from metadata, else 1.
     height_cm
         Runner's height; lets vertical oscillation be reported in centimetres.
+    view
+        The camera view (``"side_left"``, ``"side_right"``, ``"rear"``, ``"front"``) when the
+        user knows it better than the landmarks; ``None`` (default): detected.
     """
 
     pose: PoseParams = field(default_factory=PoseParams)
@@ -33,6 +37,15 @@ class AnalysisConfig:
     height_cm: float | None = None
     rules_path: str | None = None
     """A TOML file overriding flag thresholds (see gait/flags/rules.toml); ``None``: the defaults."""
+    view: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.view is not None and self.view not in VIEWS:
+            raise ValueError(f"Expected view in {VIEWS} or None, got {self.view!r}.")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """All fields; ``view`` only when given (detected views are in the report's ``view``)."""
+        out = asdict(self)
+        if out["view"] is None:
+            del out["view"]  # keeps provenance of existing side-view reports unchanged
+        return out

@@ -71,7 +71,7 @@ def analyze_track(track: PoseTrack, config: AnalysisConfig = AnalysisConfig()) -
     """Analyse a raw pose track: clean, detect events, compute metrics, evaluate flags, build the report."""
     _check_long_enough(track)
     cleaned = clean_track(track, config.clean)
-    events = detect_events(cleaned, config.events)
+    events = detect_events(cleaned, config.events, view=config.view)
     metrics = compute_metrics(cleaned, events, config.metrics, height_cm=config.height_cm)
     rules = load_rules(config.rules_path)
     if events.running:

@@ -1,4 +1,4 @@
-"""Gait events: initial contact (IC) and toe-off (TO) of each foot, from a side-view pose track.
+"""Gait events: initial contact (IC) and toe-off (TO) of each foot, from a side- or rear-view pose track.
 
 events = detect_events(clean_track(track))
 events.table        # foot, type, frame, time_s, confidence
@@ -7,10 +7,12 @@ events.running      # False for walking, jumping, standing, un-corrected slow mo
 
 from gait.events._checks import cadence_spm
 from gait.events._detect import DETECTOR, detect_events
+from gait.events._rear import REAR_DETECTOR
 from gait.events._types import EVENT_COLUMNS, EventParams, GaitEvents, GroundLine
 
 __all__ = [
     "DETECTOR",
+    "REAR_DETECTOR",
     "EVENT_COLUMNS",
     "EventParams",
     "GaitEvents",

@@ -13,10 +13,11 @@ from gait.events._checks import cadence_note, running_checks
 from gait.events._cycles import stride_period
 from gait.events._foot import FootEvents, foot_events
 from gait.events._ground import fit_ground_line
+from gait.events._rear import detect_frontal_events
 from gait.events._signals import RunnerSignals, runner_signals
 from gait.events._types import EventParams, GaitEvents, empty_table
 from gait.notes import QualityNote
-from gait.track import PoseTrack, detect_view
+from gait.track import PoseTrack, detect_view, given_view
 from gait.track.view import NEAR_VISIBILITY_MARGIN, TrackView
 
 DETECTOR = "stride-template/1"
@@ -26,8 +27,14 @@ LEVEL_TOLERANCE_DEG = 1.0
 HIGH_FPS = 100.0
 
 
-def detect_events(track: PoseTrack, params: EventParams = EventParams()) -> GaitEvents:
-    """Find every initial contact (IC) and toe-off (TO) of both feet in a side-view track.
+def detect_events(
+    track: PoseTrack, params: EventParams = EventParams(), *, view: str | None = None
+) -> GaitEvents:
+    """Find every initial contact (IC) and toe-off (TO) of both feet.
+
+    Side views use the stride-template method below; rear and front views use
+    :func:`gait.events._rear.detect_frontal_events` (vertical foot motion), with the same result
+    contract.
 
     Parameters
     ----------
@@ -35,6 +42,9 @@ def detect_events(track: PoseTrack, params: EventParams = EventParams()) -> Gait
         A pose track, cleaned with :func:`gait.track.clean_track` (gaps may remain as NaN).
     params
         Detection parameters (see :class:`EventParams`).
+    view
+        The camera view when known (``"side_left"``, ``"side_right"``, ``"rear"``, ``"front"``);
+        None (default): detected from the landmarks (:func:`gait.track.detect_view`).
 
     Returns
     -------
@@ -58,18 +68,26 @@ def detect_events(track: PoseTrack, params: EventParams = EventParams()) -> Gait
     strides per foot; rearfoot, midfoot and forefoot strikers alike (validated on force-plate
     data, see :mod:`gait.validate.harness`).
 
-    When it fails: a panning or hand-held camera (the ground moves in the image unevenly); rear
-    or front views (not supported yet: no events, a note); runners that change speed a lot within
+    When it fails: a panning or hand-held camera (the ground moves in the image unevenly); an
+    oblique view that is neither side nor rear (no events, a note); runners that change speed a lot within
     the clip (one average stride is assumed); long occlusions of a foot; sprint starts.
     """
-    view = detect_view(track)
+    view_found = detect_view(track) if view is None else given_view(track, view)
     fps = _fps(track)
+    if view_found.view == "rear":
+        return detect_frontal_events(track, view_found, fps, params)
+    return _detect_side(track, view_found, fps, params)
+
+
+def _detect_side(track: PoseTrack, view: TrackView, fps: float, params: EventParams) -> GaitEvents:
+    """The side-view method of :func:`detect_events`."""
     if view.view not in ("side_left", "side_right"):
         note = QualityNote(
             "view_not_supported",
-            f"The clip was not recognised as a side view (detected: {view.view}); gait events "
-            "are detected from side views only. Film the runner from the side, camera "
-            "perpendicular to the running direction.",
+            f"The clip was not recognised as a side or rear view (detected: {view.view}); gait "
+            "events need a side view (camera perpendicular to the running direction) or a rear "
+            "view (camera behind the runner at hip height). Front views are not supported yet: "
+            "their foot-motion rule did not hold on the validation data.",
         )
         return _no_events(view, (*view.quality, note), fps, params)
     sig = runner_signals(track, view.forward_sign)

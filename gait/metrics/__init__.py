@@ -1,4 +1,4 @@
-"""Side-view running metrics with uncertainty: cadence, timing, foot strike, angles, oscillation.
+"""Side- and rear-view running metrics with uncertainty: cadence, timing, foot strike, angles, oscillation.
 
 metrics = compute_metrics(track, detect_events(track), height_cm=180)
 metrics.metrics["cadence_spm"].value
@@ -8,6 +8,8 @@ metrics.steps            # one row per step
 
 from gait.metrics._compute import compute_metrics
 from gait.metrics._types import (
+    REAR_METRICS,
+    REAR_STEP_COLUMNS,
     STEP_COLUMNS,
     FootStrike,
     GaitMetrics,
@@ -16,6 +18,8 @@ from gait.metrics._types import (
 )
 
 __all__ = [
+    "REAR_METRICS",
+    "REAR_STEP_COLUMNS",
     "STEP_COLUMNS",
     "FootStrike",
     "GaitMetrics",

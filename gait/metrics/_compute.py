@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from gait.events import GaitEvents
+from gait.metrics._rear import compute_rear_metrics
 from gait.metrics._summary import event_sd_s, interval_uncertainty, missing, summarise
 from gait.metrics._types import STEP_COLUMNS, FootStrike, GaitMetrics, Metric, MetricParams
 from gait.metrics.foot_strike import foot_strike_summary, fsa_reference_deg
@@ -47,10 +48,16 @@ def compute_metrics(
     -------
     GaitMetrics
         When ``events.running`` is False, only ``cadence_spm`` with ``value=None`` and a note, and
-        no steps: nothing is guessed from a clip that does not look like running.
+        no steps: nothing is guessed from a clip that does not look like running. Rear-view events
+        (``events.view == "rear"``) give the rear-view metrics of :mod:`gait.metrics._rear`
+        instead: a side clip never gives a rear metric, nor the reverse.
     """
     if not events.running or events.table.empty:
         return _not_running(events)
+    if events.view == "rear":
+        return compute_rear_metrics(track, events, params)
+    if events.view not in ("side_left", "side_right"):
+        raise ValueError(f"Expected events of a side or rear view, got view {events.view!r}.")
     sign = {"image_right": 1.0, "image_left": -1.0}[events.direction or "image_right"]
     rf = RunnerFrame.from_track(track, sign, events.ground)
     legs = {f: _leg_px(rf, f) for f in ("L", "R")}

@@ -226,3 +226,40 @@ STEP_COLUMNS: tuple[str, ...] = (
     "ic_confidence",
     "to_confidence",
 )
+
+#: Columns of :attr:`GaitMetrics.steps` for a rear-view clip (see :mod:`gait.metrics._rear`).
+REAR_STEP_COLUMNS: tuple[str, ...] = (
+    "step",
+    "foot",
+    "ic_frame",
+    "ic_time_s",
+    "to_frame",
+    "to_time_s",
+    "step_time_s",
+    "stride_time_s",
+    "contact_time_s",
+    "flight_time_s",
+    "duty_factor",
+    "pelvic_drop_deg",
+    "femoral_adduction_deg",
+    "hip_adduction_deg",
+    "knee_frontal_projection_deg",
+    "step_width_pelvis_widths",
+    "crossover",
+    "rearfoot_eversion_proxy_deg",
+    "ic_confidence",
+    "to_confidence",
+)
+
+#: Metric keys only a rear view can give; never computed from a side clip.
+REAR_METRICS: frozenset[str] = frozenset(
+    {
+        "pelvic_drop_deg",
+        "femoral_adduction_deg",
+        "hip_adduction_deg",
+        "knee_frontal_projection_deg",
+        "step_width_pelvis_widths",
+        "crossover_fraction",
+        "rearfoot_eversion_proxy_deg",
+    }
+)

@@ -3,7 +3,7 @@
 from gait.track._io import load_track, save_track
 from gait.track._model import PoseTrack, from_numpy, validate_track
 from gait.track.clean import CleanParams, clean_track
-from gait.track.view import TrackView, detect_view
+from gait.track.view import TrackView, detect_view, given_view
 
 __all__ = [
     "CleanParams",
@@ -11,6 +11,7 @@ __all__ = [
     "TrackView",
     "clean_track",
     "detect_view",
+    "given_view",
     "from_numpy",
     "load_track",
     "save_track",

@@ -32,6 +32,12 @@ from gait.track._model import PoseTrack
 FRONTAL_WIDTH_RATIO = 0.45
 #: Visibility difference between the legs that counts as a clear near side.
 NEAR_VISIBILITY_MARGIN = 0.05
+#: Without shoulders: hip x-width over leg length (hip to ankle) above which the view is frontal.
+#: Hip joint centres are ~0.19 of the leg length apart (about 0.09 and 0.49 of stature; Winter
+#: 2009, Fig. 4.1) and MediaPipe's hip landmarks sit wider; in side views the hips overlap in x.
+FRONTAL_HIP_RATIO = 0.10
+#: The views a user may give instead of the detected one.
+VIEWS: tuple[str, ...] = ("side_left", "side_right", "rear", "front")
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,42 @@ def _width_ratio(track: PoseTrack) -> float:
     return float(np.median(width[ok] / torso[ok])) if ok.any() else float("nan")
 
 
+def _hip_ratio(track: PoseTrack) -> float:
+    """Median over frames of the hip x-width divided by the mean hip-to-ankle length."""
+    lh, rh = _xy(track, "left_hip"), _xy(track, "right_hip")
+    la, ra = _xy(track, "left_ankle"), _xy(track, "right_ankle")
+    leg = (np.linalg.norm(lh - la, axis=1) + np.linalg.norm(rh - ra, axis=1)) / 2
+    width = np.abs(lh[:, 0] - rh[:, 0])
+    ok = np.isfinite(width) & np.isfinite(leg) & (leg > 1.0)
+    return float(np.median(width[ok] / leg[ok])) if ok.any() else float("nan")
+
+
+def given_view(track: PoseTrack, view: str) -> TrackView:
+    """The view the user gave (``--view``), checked against the vocabulary.
+
+    Side views imply the direction (``side_left``: the runner faces image-left) and the near
+    foot. A note is added when the landmarks clearly disagree with the given view.
+    """
+    if view not in VIEWS:
+        raise ValueError(f"Expected view in {VIEWS}, got {view!r}.")
+    detected = detect_view(track)
+    notes: tuple[QualityNote, ...] = ()
+    if detected.view not in (view, "unknown") and detected.confidence >= 0.5:
+        notes = (
+            QualityNote(
+                "view_override_disagrees",
+                f"The view was given as {view}, but the landmarks look like {detected.view}; "
+                "results assume the given view.",
+            ),
+        )
+    evidence = {**detected.evidence, "view_given": 1.0}
+    if view in ("rear", "front"):
+        return TrackView(view, None, None, 1.0, evidence, notes)
+    direction = "image_left" if view == "side_left" else "image_right"
+    near = "L" if view == "side_left" else "R"
+    return TrackView(view, direction, near, 1.0, evidence, notes)
+
+
 def detect_view(track: PoseTrack) -> TrackView:
     """Detect the camera view, the direction of travel and the near foot of a pose track.
 
@@ -128,7 +170,8 @@ def detect_view(track: PoseTrack) -> TrackView:
     (rear/front), with feet and shoulders visible for most frames. When it fails: mirrored
     (selfie-mode) video flips the side (reported by a note when MediaPipe's leg visibility
     disagrees); oblique views (~45 deg) sit between the two width regimes; a runner who turns
-    around within the clip gets the majority direction.
+    around within the clip gets the majority direction. Without shoulders in view the hip width
+    against the leg length decides side versus frontal (:data:`FRONTAL_HIP_RATIO`).
     """
     ratio = _width_ratio(track)
     vote, n_votes = _direction_votes(track)
@@ -142,6 +185,11 @@ def detect_view(track: PoseTrack) -> TrackView:
     }
     if np.isfinite(ratio) and ratio > FRONTAL_WIDTH_RATIO:
         return _frontal_view(track, ratio, evidence)
+    if not np.isfinite(ratio):  # no shoulders in view: fall back on the hips
+        hip_ratio = _hip_ratio(track)
+        evidence["hip_width_ratio"] = hip_ratio
+        if np.isfinite(hip_ratio) and hip_ratio > FRONTAL_HIP_RATIO:
+            return _frontal_view(track, hip_ratio, evidence, threshold=FRONTAL_HIP_RATIO)
     if n_votes == 0 or vote == 0.0:
         note = QualityNote(
             "view_unknown",
@@ -177,12 +225,23 @@ def detect_view(track: PoseTrack) -> TrackView:
     return TrackView(view, direction, near, confidence, evidence, tuple(notes))
 
 
-def _frontal_view(track: PoseTrack, ratio: float, evidence: dict[str, float]) -> TrackView:
-    """Rear or front view: the runner's left shoulder is on image-left when seen from behind."""
+def _frontal_view(
+    track: PoseTrack,
+    ratio: float,
+    evidence: dict[str, float],
+    *,
+    threshold: float = FRONTAL_WIDTH_RATIO,
+) -> TrackView:
+    """Rear or front view: the runner's left shoulder is on image-left when seen from behind.
+
+    Without shoulders the hips decide.
+    """
     dx = _xy(track, "left_shoulder")[:, 0] - _xy(track, "right_shoulder")[:, 0]
+    if not np.isfinite(dx).any():
+        dx = _xy(track, "left_hip")[:, 0] - _xy(track, "right_hip")[:, 0]
     dx = dx[np.isfinite(dx)]
     share_left = float(np.mean(dx < 0)) if dx.size else 0.5
     view = "rear" if share_left >= 0.5 else "front"
-    confidence = float(min(1.0, (ratio - FRONTAL_WIDTH_RATIO) / FRONTAL_WIDTH_RATIO + 0.5))
+    confidence = float(min(1.0, (ratio - threshold) / threshold + 0.5))
     evidence = {**evidence, "share_left_shoulder_on_image_left": share_left}
     return TrackView(view, None, None, confidence, evidence)

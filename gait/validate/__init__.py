@@ -25,6 +25,7 @@ from gait.validate.mocap import (
     read_events,
     read_markers,
 )
+from gait.validate.rear import format_rear_table, run_rear_validation
 from gait.validate.truth import GroundTruth
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "MocapTrial",
     "VirtualCamera",
     "cohen_kappa",
+    "format_rear_table",
     "format_validation_table",
     "list_trials",
     "load_landmarks",
@@ -45,4 +47,5 @@ __all__ = [
     "read_events",
     "read_markers",
     "run_event_validation",
+    "run_rear_validation",
 ]

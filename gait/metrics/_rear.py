@@ -1,0 +1,249 @@
+"""``compute_metrics`` for rear-view clips: pelvis, hip, knee, step width and rearfoot, per step.
+
+Definitions of the angles in :mod:`gait.metrics.frontal`. Per step (one contact of one foot):
+
+``pelvic_drop_deg``
+    Contralateral pelvic drop at midstance (halfway between IC and TO), positive when the swing
+    side is lower.
+``femoral_adduction_deg``, ``hip_adduction_deg``, ``knee_frontal_projection_deg``
+    Peaks of the stance leg's angle between IC and TO.
+``step_width_pelvis_widths``
+    Right heel minus left heel along the lateral axis, each at its own IC (this contact and the
+    previous contact of the other foot), divided by the hip-landmark distance at those ICs;
+    ``<= 0`` means the feet land on or across the line between them, a crossover (Souza 2016;
+    Iskandar 2023 reported it in 29.5 % of 44 runners).
+``rearfoot_eversion_proxy_deg``
+    Peak of the proxy in early stance (the first 60 % of contact, where rearfoot eversion peaks;
+    Souza 2016).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gait.events import GaitEvents
+from gait.metrics import frontal
+from gait.metrics._summary import missing, summarise
+from gait.metrics._types import REAR_STEP_COLUMNS, FootStrike, GaitMetrics, Metric, MetricParams
+from gait.metrics.temporal import contacts_table
+from gait.notes import QualityNote
+from gait.track import PoseTrack
+
+SIDE_NAMES = {"L": "left", "R": "right"}
+#: Share of contact searched for the rearfoot eversion peak.
+EARLY_STANCE_FRACTION = 0.6
+#: Steps per side for a medium-confidence frontal angle (Dingenen et al. 2018 averaged 7+).
+MIN_STEPS_PER_SIDE = 7
+#: Frame rate the rearfoot proxy needs (Souza 2016 used 240 fps: 20 ms = 5 frames).
+REARFOOT_MIN_FPS = 120.0
+ANGLE_NOTE = (
+    "2D frontal-plane angle from pose landmarks (rear view); it relates to, but is not, the 3D "
+    "angle (Dingenen et al. 2018)."
+)
+KNEE_NOTE = (
+    "Reported only, never flagged: the 2D knee 'valgus' angle did not relate to 3D knee "
+    "abduction in running (Dingenen et al. 2018)."
+)
+
+
+class _Frontal:
+    """Landmarks in the (lateral, up) frame, sampled or interpolated in time."""
+
+    def __init__(self, track: PoseTrack) -> None:
+        pos = track["position"].transpose("time", "keypoint", "space").values.astype(np.float64)
+        self.time_s = track["time"].values.astype(np.float64)
+        self.names = [str(k) for k in track["keypoint"].values]
+        self.points = frontal.frontal_xy(pos)
+
+    def p(self, name: str) -> np.ndarray:
+        return self.points[:, self.names.index(name)]
+
+    def leg(self, foot: str) -> tuple[np.ndarray, ...]:
+        side = SIDE_NAMES[foot]
+        return tuple(self.p(f"{side}_{j}") for j in ("hip", "knee", "ankle", "heel"))
+
+    def at(self, series: np.ndarray, t: float) -> float:
+        """Linear interpolation of a 1D per-frame series at ``t`` (NaN across gaps/outside)."""
+        ok = np.isfinite(series)
+        if ok.sum() < 2 or not np.isfinite(t) or not self.time_s[ok][0] <= t <= self.time_s[ok][-1]:
+            return float("nan")
+        i = int(np.searchsorted(self.time_s[ok], t))
+        ts = self.time_s[ok]
+        if i > 0 and i < len(ts) and ts[i] - ts[i - 1] > 0.15:
+            return float("nan")
+        return float(np.interp(t, ts, series[ok]))
+
+    def peak(self, series: np.ndarray, t0: float, t1: float) -> float:
+        """Largest value inside ``[t0, t1]`` (samples plus both ends interpolated)."""
+        if not (np.isfinite(t0) and np.isfinite(t1)) or t1 <= t0:
+            return float("nan")
+        inside = (self.time_s > t0) & (self.time_s < t1)
+        vals = np.r_[series[inside], self.at(series, t0), self.at(series, t1)]
+        return float(np.nanmax(vals)) if np.isfinite(vals).any() else float("nan")
+
+
+def _series(fr: _Frontal) -> dict[str, np.ndarray]:
+    """Per-frame angle series: obliquity, and per foot the stance-leg angles."""
+    lh, rh = fr.p("left_hip"), fr.p("right_hip")
+    out = {
+        "obliquity": frontal.pelvic_obliquity_deg(lh, rh),
+        "pelvis_px": np.abs(rh[:, 0] - lh[:, 0]),
+    }
+    for foot in ("L", "R"):
+        hip, knee, ankle, heel = fr.leg(foot)
+        out[f"femoral_{foot}"] = frontal.segment_angle_deg(hip, knee, frontal.MEDIAL[foot])
+        out[f"hip_{foot}"] = frontal.hip_adduction_deg(hip, knee, lh, rh, foot)
+        out[f"knee_{foot}"] = frontal.knee_projection_deg(hip, knee, ankle, foot)
+        out[f"rearfoot_{foot}"] = frontal.rearfoot_proxy_deg(knee, ankle, heel, foot)
+        out[f"heel_{foot}"] = heel[:, 0]
+    return out
+
+
+def _step_width(fr: _Frontal, s: dict[str, np.ndarray], steps: pd.DataFrame) -> np.ndarray:
+    """Step width in pelvis widths per contact (NaN without a preceding contact of the other foot)."""
+    out = np.full(len(steps), np.nan)
+    for i in range(1, len(steps)):
+        prev, cur = steps.iloc[i - 1], steps.iloc[i]
+        if prev["foot"] == cur["foot"] or not np.isfinite(cur["step_time_s"]):
+            continue
+        x = {r["foot"]: fr.at(s[f"heel_{r['foot']}"], r["ic_time_s"]) for r in (prev, cur)}
+        pelvis = np.nanmean([fr.at(s["pelvis_px"], r["ic_time_s"]) for r in (prev, cur)])
+        if pelvis > 0:
+            out[i] = (x["R"] - x["L"]) / pelvis
+    return out
+
+
+def _per_step(track: PoseTrack, events: GaitEvents) -> pd.DataFrame:
+    """Timing plus the frontal-plane values of every contact (module docstring)."""
+    steps = contacts_table(events)
+    fr = _Frontal(track)
+    s = _series(fr)
+    rows = []
+    for r in steps.itertuples(index=False):
+        ic, to, f = r.ic_time_s, r.to_time_s, r.foot
+        sign = 1.0 if f == "R" else -1.0  # right stance: left (swing) side low = right hip high
+        rows.append(
+            {
+                "pelvic_drop_deg": sign * fr.at(s["obliquity"], (ic + to) / 2),
+                "femoral_adduction_deg": fr.peak(s[f"femoral_{f}"], ic, to),
+                "hip_adduction_deg": fr.peak(s[f"hip_{f}"], ic, to),
+                "knee_frontal_projection_deg": fr.peak(s[f"knee_{f}"], ic, to),
+                "rearfoot_eversion_proxy_deg": fr.peak(
+                    s[f"rearfoot_{f}"], ic, ic + EARLY_STANCE_FRACTION * (to - ic)
+                ),
+            }
+        )
+    steps = pd.concat([steps, pd.DataFrame(rows, index=steps.index)], axis=1)
+    steps["step_width_pelvis_widths"] = _step_width(fr, s, steps)
+    width = steps["step_width_pelvis_widths"]
+    steps["crossover"] = np.where(np.isfinite(width), (width <= 0).astype(float), np.nan)
+    steps.insert(0, "step", np.arange(len(steps)))
+    return steps[list(REAR_STEP_COLUMNS)]
+
+
+def _angle_conf(values: pd.Series, feet: pd.Series) -> str:
+    per_side = [int(np.isfinite(values[feet == f]).sum()) for f in ("L", "R")]
+    return "medium" if min(per_side) >= MIN_STEPS_PER_SIDE else "low"
+
+
+def _frontal_metrics(steps: pd.DataFrame, fps: float) -> dict[str, Metric]:
+    feet = steps["foot"]
+    out: dict[str, Metric] = {}
+    for col in ("pelvic_drop_deg", "femoral_adduction_deg", "hip_adduction_deg"):
+        out[col] = summarise(
+            steps[col], feet, "deg", _angle_conf(steps[col], feet), note=ANGLE_NOTE
+        )
+    out["knee_frontal_projection_deg"] = summarise(
+        steps["knee_frontal_projection_deg"], feet, "deg", "low", note=KNEE_NOTE
+    )
+    out["step_width_pelvis_widths"] = summarise(
+        steps["step_width_pelvis_widths"],
+        feet,
+        "pelvis_widths",
+        _angle_conf(steps["step_width_pelvis_widths"], feet),
+        note="Per side: the step that lands on that foot. <= 0: on or across the midline.",
+    )
+    cross = steps["crossover"]
+    out["crossover_fraction"] = summarise(
+        cross,
+        feet,
+        "1",
+        out["step_width_pelvis_widths"].confidence,
+        note="Share of steps that land on or across the midline (step width <= 0).",
+    )
+    rear = steps["rearfoot_eversion_proxy_deg"]
+    rear_note = (
+        "Crude proxy (one heel landmark, not two heel-counter marks); low confidence, and it needs "
+        f"{REARFOOT_MIN_FPS:.0f} fps or more."
+    )
+    if not fps >= REARFOOT_MIN_FPS:
+        out["rearfoot_eversion_proxy_deg"] = missing(
+            "deg", f"Not reported: filmed at {fps:.0f} fps. " + rear_note
+        )
+    else:
+        out["rearfoot_eversion_proxy_deg"] = summarise(rear, feet, "deg", "low", note=rear_note)
+    return out
+
+
+def compute_rear_metrics(
+    track: PoseTrack, events: GaitEvents, params: MetricParams = MetricParams()
+) -> GaitMetrics:
+    """Rear-view metrics of a running clip (called by :func:`gait.metrics.compute_metrics`).
+
+    Parameters
+    ----------
+    track
+        The cleaned rear-view track the events were detected on.
+    events
+        Rear-view events (``events.view == "rear"``), running.
+    params
+        Metric parameters (timing-error model, ``min_steps``).
+
+    Returns
+    -------
+    GaitMetrics
+        Cadence and step/stride times, the contact time (low confidence from a rear view), and
+        the frontal-plane metrics of the module docstring; ``foot_strike`` is empty (a rear
+        view cannot see the foot-strike angle); ``steps`` has :data:`REAR_STEP_COLUMNS`.
+    """
+    from gait.metrics._compute import _cadence  # the same cadence as the side view
+
+    steps = _per_step(track, events)
+    fps = float(events.fps or np.nan)
+    feet = steps["foot"]
+    metrics = {
+        "cadence_spm": _cadence(steps, fps, params),
+        "step_time_s": summarise(steps["step_time_s"], feet, "s", "high"),
+        "stride_time_s": summarise(steps["stride_time_s"], feet, "s", "high"),
+        "contact_time_s": summarise(
+            steps["contact_time_s"],
+            feet,
+            "s",
+            "low",
+            note="From a rear view: toe-off is timed to about +-20 ms; use a side view.",
+        ),
+    }
+    metrics |= _frontal_metrics(steps, fps)
+    strike = {f: FootStrike(None, None, 0, "low") for f in ("L", "R")}
+    return GaitMetrics(metrics, strike, steps, _quality(fps))
+
+
+def _quality(fps: float) -> tuple[QualityNote, ...]:
+    notes = [
+        QualityNote(
+            "frontal_angles_2d",
+            "Pelvic drop, hip adduction, knee projection and step width come from a rear view in "
+            "2D: keep the camera level, behind the runner at pelvis height and square to the "
+            "treadmill, or the angles tilt with it.",
+        )
+    ]
+    if not fps >= REARFOOT_MIN_FPS:
+        notes.append(
+            QualityNote(
+                "rearfoot_low_fps",
+                f"Filmed at {fps:.0f} fps: the rearfoot eversion proxy needs "
+                f"{REARFOOT_MIN_FPS:.0f} fps or more and is not reported.",
+            )
+        )
+    return tuple(notes)
