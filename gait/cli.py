@@ -160,12 +160,19 @@ class _StageProgress:
 def analyze(
     source: Annotated[Path, typer.Argument(help="Video clip, or a pose track (.nc/.csv) from 'gait pose'.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for report.json, report.html, steps.csv, overlay.mp4.")],
+    rear: Annotated[
+        Path | None,
+        typer.Argument(help="Optional second clip filmed from behind (two-view session; need not be synchronised)."),
+    ] = None,
     height_cm: Annotated[float | None, typer.Option(min=50, max=250, help="Runner's height: vertical oscillation in cm.")] = None,
     slowmo_factor: Annotated[
         float | None,
         typer.Option(help="Capture fps / playback fps of a slow-motion clip (e.g. 8 for 240 fps played at 30)."),
     ] = None,
     model: Annotated[str, typer.Option(help="Pose model: full, heavy, or a path to a .task file.")] = "full",
+    view: Annotated[
+        str | None, typer.Option(help="Force the view of the (first) clip: side_left, side_right, rear or front.")
+    ] = None,
     rules: Annotated[Path | None, typer.Option(help="TOML file overriding flag thresholds.")] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write overlay.mp4 (skeleton and events on the clip).")] = True,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes for the pose model (default: 2 on long clips).")] = None,
@@ -182,11 +189,13 @@ def analyze(
         pose=replace(base.pose, model=model, workers=workers),
         slowmo_factor=slowmo_factor,
         height_cm=height_cm,
+        view=view,
         rules_path=None if rules is None else str(rules),
     )
     progress = _StageProgress()
     try:
-        analysis, paths = run_analysis(source, output, config, progress=progress, video=video)
+        extra = {} if rear is None else {"rear": rear}
+        analysis, paths = run_analysis(source, output, config, progress=progress, video=video, **extra)
     finally:
         progress.close()
     report = analysis.report

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from gait.errors import ConfigError
 from gait.events import EventParams
 from gait.metrics import MetricParams
 from gait.pose import PoseParams
@@ -41,7 +42,7 @@ class AnalysisConfig:
 
     def __post_init__(self) -> None:
         if self.view is not None and self.view not in VIEWS:
-            raise ValueError(f"Expected view in {VIEWS} or None, got {self.view!r}.")
+            raise ConfigError(f"Unknown view '{self.view}'; use one of {', '.join(VIEWS)}.")
 
     def to_dict(self) -> dict[str, Any]:
         """All fields; ``view`` only when given (detected views are in the report's ``view``)."""

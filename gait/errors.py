@@ -30,3 +30,7 @@ class InvalidTrackError(GaitError, ValueError):
 
 class ClipTooShortError(GaitError, ValueError):
     """The clip is too short to analyse."""
+
+
+class ConfigError(GaitError, ValueError):
+    """An analysis option is out of range or unknown."""

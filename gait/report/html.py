@@ -138,7 +138,11 @@ STEP_COLUMNS = {
     "overstride_leg_lengths": "overstride (leg lengths)",
     "knee_flexion_ic_deg": "knee at contact (deg)",
     "pelvic_drop_deg": "pelvic drop (deg)",
+    "hip_adduction_deg": "hip adduction (deg)",
     "step_width_pelvis_widths": "step width (pelvis widths)",
+    "crossover": "crossover",
+    "knee_frontal_projection_deg": "knee projection (deg)",
+    "rearfoot_eversion_proxy_deg": "rearfoot proxy (deg)",
 }
 
 
