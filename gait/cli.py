@@ -171,7 +171,7 @@ def analyze(
     ] = None,
     model: Annotated[str, typer.Option(help="Pose model: full, heavy, or a path to a .task file.")] = "full",
     view: Annotated[
-        str | None, typer.Option(help="Force the view of the (first) clip: side_left, side_right, rear or front.")
+        str | None, typer.Option(help="Force a view: side_left or side_right applies to the side clip, rear or front to the rear clip.")
     ] = None,
     rules: Annotated[Path | None, typer.Option(help="TOML file overriding flag thresholds.")] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write overlay.mp4 (skeleton and events on the clip).")] = True,

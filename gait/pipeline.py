@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from gait.config import AnalysisConfig
 from gait.errors import ClipTooShortError, GaitError
@@ -22,6 +22,9 @@ from gait.pose import estimate_pose
 from gait.report import build_report, write_html, write_steps_csv
 from gait.report.overlay import write_overlay
 from gait.track import PoseTrack, clean_track, load_track, save_track
+
+if TYPE_CHECKING:
+    from gait.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -148,21 +151,137 @@ def _headline(report: dict[str, Any]) -> dict[str, str]:
     return lines
 
 
+def _share(progress: Progress | None, part: int, parts: int = 2) -> Progress | None:
+    """``progress`` for clip ``part`` of ``parts``: its pose and video stages fill their share of the
+    bar; other stages are passed on for the last clip only, so that the stages never go back."""
+    if progress is None:
+        return None
+
+    def report(stage: str, fraction: float) -> None:
+        if stage in ("pose", "video"):
+            progress(stage, (part + fraction) / parts)
+        elif part == parts - 1:
+            progress(stage, fraction)
+
+    return report
+
+
+def write_session_outputs(
+    session: Session, out_dir: str | Path, *, video: bool = True, progress: Progress | None = None
+) -> dict[str, Path]:
+    """Write a two-view session: ``report.json`` (merged), ``steps.csv`` (both views, ``view`` column),
+    ``report.html``, ``track.nc`` and ``track_rear.nc``, and ``overlay.mp4`` / ``overlay_rear.mp4``.
+
+    Files follow the roles (side, rear) of :class:`gait.session.Session`. ``report.html`` draws its
+    plots and step table from the side clip and lists the merged metrics and flags. Overlays are drawn
+    only for clips that are available (not for track-file input) and when ``video`` is true.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "report": out / "report.json",
+        "steps": out / "steps.csv",
+        "html": out / "report.html",
+        "track": out / "track.nc",
+        "track_rear": out / "track_rear.nc",
+    }
+    tmp = paths["report"].with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(session.report, indent=2, allow_nan=False) + "\n")
+    tmp.replace(paths["report"])
+    write_steps_csv(session.metrics.steps, paths["steps"])
+    save_track(session.side.track, paths["track"])
+    save_track(session.rear.track, paths["track_rear"])
+    side_view = session.side.events.view
+    html_report = {**session.report, "events": [e for e in session.report["events"] if e["view"] == side_view]}
+    side_clip = _clip_path(session.side)
+    write_html(html_report, paths["html"], track=session.side.cleaned, steps=session.side.metrics.steps, clip=side_clip)
+    for part, (key, analysis) in enumerate((("overlay", session.side), ("overlay_rear", session.rear))):
+        clip = _clip_path(analysis)
+        if video and clip is not None:
+            share = _share(progress, part)
+            paths[key] = write_overlay(
+                clip,
+                analysis.cleaned,
+                analysis.events.table,
+                out / f"{key}.mp4",
+                headline=_headline(analysis.report),
+                slowmo_factor=analysis.report["clip"]["slowmo_factor"],
+                progress=None if share is None else (lambda done, total, p=share: p("video", done / max(total, 1))),
+            )
+    return paths
+
+
+def analyze_session(
+    side: str | Path,
+    rear: str | Path,
+    config: AnalysisConfig = AnalysisConfig(),
+    *,
+    progress: Progress | None = None,
+) -> Session:
+    """Analyse a side clip and a rear clip (or tracks) separately and merge them into one session.
+
+    ``config.view`` forces the view of the clip whose role it names (see
+    :func:`gait.session.role_configs`); otherwise each clip's view is detected.
+    """
+    from gait.session import merge_session, role_configs
+
+    side_config, rear_config = role_configs(config)
+    first = analyze(side, side_config, progress=_share(progress, 0))
+    second = analyze(rear, rear_config, progress=_share(progress, 1))
+    names = (Path(side).name, Path(rear).name)
+    return merge_session(first, second, config, rules=load_rules(config.rules_path), names=names)
+
+
+@overload
+def run_analysis(
+    path: str | Path,
+    out_dir: str | Path,
+    config: AnalysisConfig = ...,
+    *,
+    rear: None = None,
+    progress: Progress | None = None,
+    video: bool = True,
+) -> tuple[Analysis, dict[str, Path]]: ...
+
+
+@overload
+def run_analysis(
+    path: str | Path,
+    out_dir: str | Path,
+    config: AnalysisConfig = ...,
+    *,
+    rear: str | Path,
+    progress: Progress | None = None,
+    video: bool = True,
+) -> tuple[Session, dict[str, Path]]: ...
+
+
 def run_analysis(
     path: str | Path,
     out_dir: str | Path,
     config: AnalysisConfig = AnalysisConfig(),
     *,
+    rear: str | Path | None = None,
     progress: Progress | None = None,
     video: bool = True,
-) -> tuple[Analysis, dict[str, Path]]:
+) -> tuple[Analysis | Session, dict[str, Path]]:
     """Analyse a clip or track and write the outputs to ``out_dir``.
+
+    With ``rear`` (a second clip or track, filmed from behind; need not be synchronised), the two
+    are analysed separately and merged into one two-view report (:mod:`gait.session`); the result
+    is then a :class:`gait.session.Session`, which like :class:`Analysis` has ``report`` and
+    ``metrics``.
 
     Raises
     ------
     GaitError
         Any user-level problem (bad file, no runner, clip too short), with a one-sentence message.
     """
+    if rear is not None:
+        session = analyze_session(path, rear, config, progress=progress)
+        if progress is not None:
+            progress("writing", 0.0)
+        return session, write_session_outputs(session, out_dir, video=video, progress=progress)
     analysis = analyze(path, config, progress=progress)
     if progress is not None:
         progress("writing", 0.0)
@@ -173,8 +292,10 @@ __all__ = [
     "Analysis",
     "GaitError",
     "analyze",
+    "analyze_session",
     "analyze_track",
     "load_source",
     "run_analysis",
     "write_outputs",
+    "write_session_outputs",
 ]

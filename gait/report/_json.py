@@ -92,6 +92,23 @@ def _fatigue_summary(fatigue: Any) -> str:
     return "Form held steady between the first and last third of the clip."
 
 
+def flag_fields(flags: Any, fatigue: Any) -> dict[str, Any]:
+    """The flag part of the report: ``flags`` ... ``disclaimer`` (also used by two-view sessions)."""
+    return {
+        "flags": [f.to_dict() for f in (*flags.flags, *fatigue.flags)],
+        "flags_withheld": [n.to_dict() for n in flags.withheld],
+        "not_flagged": [n.to_dict() for n in flags.not_flagged],
+        "flags_not_assessed": list(flags.not_assessed),
+        "fatigue": {**fatigue.to_dict(), "summary": _fatigue_summary(fatigue)},
+        "disclaimer": flags.disclaimer,
+    }
+
+
+def json_safe(value: Any) -> Any:
+    """JSON-safe copy of a report fragment: numpy scalars to Python, NaN/inf to None, dataclasses to dicts."""
+    return _clean(value)
+
+
 def build_report(
     *, track: Any, cleaned: Any, events: Any, metrics: Any, config: Any, flags: Any, fatigue: Any
 ) -> dict[str, Any]:
@@ -110,12 +127,7 @@ def build_report(
         "metrics": metrics_dict(metrics),
         "foot_strike": {side: _clean(fs) for side, fs in metrics.foot_strike.items()},
         "quality": [{"code": q.code, "message": q.message} for q in _unique(quality)],
-        "flags": [f.to_dict() for f in (*flags.flags, *fatigue.flags)],
-        "flags_withheld": [n.to_dict() for n in flags.withheld],
-        "not_flagged": [n.to_dict() for n in flags.not_flagged],
-        "flags_not_assessed": list(flags.not_assessed),
-        "fatigue": {**fatigue.to_dict(), "summary": _fatigue_summary(fatigue)},
-        "disclaimer": flags.disclaimer,
+        **flag_fields(flags, fatigue),
         "provenance": {
             "gait_version": __version__,
             "model_name": track.attrs.get("model_name"),

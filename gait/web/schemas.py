@@ -16,7 +16,7 @@ TreadmillSpeed = Annotated[float, Field(ge=0, le=12, description="Treadmill belt
 SlowmoFactor = Annotated[float, Field(ge=1, le=64, description="Capture fps / playback fps of a slow-motion clip.")]
 
 #: Files an analysis can offer, by public name.
-FILE_NAMES = ("report.json", "steps.csv", "report.html", "overlay.mp4")
+FILE_NAMES = ("report.json", "steps.csv", "report.html", "overlay.mp4", "overlay_rear.mp4")
 
 
 class AnalysisOptions(BaseModel):

@@ -25,6 +25,7 @@ OUTPUT_FILES = {
     "steps.csv": ("steps.csv", "text/csv; charset=utf-8"),
     "report.html": ("report.html", "text/html; charset=utf-8"),
     "overlay.mp4": ("overlay.mp4", "video/mp4"),
+    "overlay_rear.mp4": ("overlay_rear.mp4", "video/mp4"),  # two-view sessions only
 }
 assert tuple(OUTPUT_FILES) == FILE_NAMES
 

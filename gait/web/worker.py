@@ -28,15 +28,18 @@ def analyse_clips(
 ) -> dict[str, Any]:
     """Run the pipeline on the uploaded clip(s); returns the report (content of report.json).
 
-    The rear clip is stored with the record but not analysed yet: once the two-view pipeline lands,
-    it is passed to ``run_analysis`` here (and only here).
+    With a rear clip the two are analysed as one two-view session (one merged report, see
+    :mod:`gait.session`).
     """
     from gait.config import AnalysisConfig
     from gait.pipeline import run_analysis
 
     config = replace(AnalysisConfig(), height_cm=height_cm, slowmo_factor=slowmo_factor)
-    analysis, _paths = run_analysis(side, out_dir, config, progress=progress, video=video)
-    return analysis.report
+    if rear is None:
+        analysis, _paths = run_analysis(side, out_dir, config, progress=progress, video=video)
+        return analysis.report
+    session, _paths = run_analysis(side, out_dir, config, rear=rear, progress=progress, video=video)
+    return session.report
 
 
 def summarise(report: dict[str, Any]) -> dict[str, Any]:

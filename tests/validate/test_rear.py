@@ -75,7 +75,7 @@ def test_view_override_forces_rear_rule_and_config_validates(t25) -> None:
     assert detect_events(cleaned, view="rear").view == "rear"
     side = detect_events(cleaned, view="side_left")
     assert any(q.code == "view_override_disagrees" for q in side.quality)
-    with pytest.raises(ValueError, match="Expected view"):
+    with pytest.raises(ValueError, match="Unknown view"):
         AnalysisConfig(view="top")
     track, _ = t25.to_track(view="rear", fps=60, seed=0, duration_s=6)
     assert analyze_track(track, AnalysisConfig(view="rear")).report["view"] == "rear"

@@ -96,7 +96,7 @@ def delete_analysis(services: ServicesDep, analysis_id: str) -> Response:
 
 @router.get(
     "/{analysis_id}/files/{name}",
-    summary="Download one result file: report.json, steps.csv, report.html or overlay.mp4",
+    summary="Download one result file: report.json, steps.csv, report.html, overlay.mp4 or overlay_rear.mp4",
     responses={404: {}},
 )
 def get_file(
