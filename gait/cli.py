@@ -273,8 +273,12 @@ def info() -> None:
 
 def _register_optional_commands() -> None:
     """Commands whose modules live with their stage (imports stay light: nothing heavy at start-up)."""
+    from gait.batch.cli import batch_command
     from gait.web.cli import serve_command
 
+    app.command("batch", help="Analyse a folder or a manifest of clips; resumable; tidy tables out.")(
+        _friendly(batch_command)
+    )
     app.command("serve", help="Web app for clinicians: upload a clip, read the report.")(_friendly(serve_command))
 
 

@@ -1,0 +1,51 @@
+"""Batch analysis of many clips, on this machine or on a Ray cluster, resumable and failure-isolated.
+
+>>> from gait.batch import run_batch
+>>> summary = run_batch("clips/", "results/")                    # doctest: +SKIP
+>>> summary = run_batch("manifest.csv", "results/", engine="ray")  # doctest: +SKIP
+>>> print(summary.line())                                         # doctest: +SKIP
+
+- **Input** (:mod:`gait.batch.manifest`): a folder searched recursively for videos, or a manifest
+  CSV (``path`` plus optional ``subject``, ``session``, ``view``, ``height_cm``,
+  ``treadmill_speed_mps``, ``slowmo_factor`` and any columns of your own).
+- **Engines**: ``"local"`` runs a process per core, each analysing one clip at a time
+  (:mod:`gait.batch._local`); ``"ray"`` runs the same job as Ray tasks (:mod:`gait.batch._ray`).
+  Both run :func:`gait.pipeline.run_analysis` with ``pose.workers=1`` and give identical results.
+- **Resumable** (:mod:`gait.batch._store`): a clip whose result for the same file content and
+  configuration exists is skipped; results are committed atomically, so an interrupted run simply
+  continues. A clip that failed for a reason of its own is not retried unless asked.
+- **Failure isolation**: an error or a crashed worker fails that clip only; ``failures.csv`` says why.
+- **Output** (:mod:`gait.batch._tables`): per clip its analysis folder under ``clips/``; tidy
+  ``clips``, ``metrics`` and ``steps`` tables in Parquet and CSV; ``failures.csv``; ``batch.json``
+  with the configuration, versions, engine and timings.
+"""
+
+from gait.batch._job import ClipOutcome, ClipTask, Job, PipelineJob
+from gait.batch._run import BatchEvent, BatchSummary, default_workers, run_batch
+from gait.batch._store import OutputFolderError
+from gait.batch.manifest import (
+    VIDEO_SUFFIXES,
+    BatchInputError,
+    ClipEntry,
+    load_input,
+    read_manifest,
+    scan_folder,
+)
+
+__all__ = [
+    "VIDEO_SUFFIXES",
+    "BatchEvent",
+    "BatchInputError",
+    "BatchSummary",
+    "ClipEntry",
+    "ClipOutcome",
+    "ClipTask",
+    "Job",
+    "OutputFolderError",
+    "PipelineJob",
+    "default_workers",
+    "load_input",
+    "read_manifest",
+    "run_batch",
+    "scan_folder",
+]

@@ -1,0 +1,153 @@
+"""Small real jobs for the batch engine tests: no pose model, no analysis stages.
+
+A "clip" here is a small text file (any suffix) holding a JSON object, read by :class:`FakeJob`:
+
+- ``{"cadence": 170.0, "steps": 6}``: a report.json-shaped dict whose metrics derive from the
+  numbers, a steps DataFrame of ``steps`` rows, and the two files written into ``out_dir``;
+- ``{"fail": "message"}``: raises a GaitError (``NoPersonError``) with that message;
+- ``{"boom": true}``: raises ``RuntimeError`` (a bug, not the clip's fault);
+- ``{"kill": true}``: the worker process kills itself with SIGKILL (a crashed worker);
+- ``{"sleep": 0.5, ...}``: sleeps first (to interrupt a run mid-way);
+- anything that is not JSON (empty, binary): raises ``VideoReadError``.
+
+Every call appends the clip's file name to ``<log_dir>/calls.log`` so tests can see which clips ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from gait.errors import NoPersonError, VideoReadError
+
+
+def clip_file(folder: Path, name: str, **spec: object) -> Path:
+    """Write a fake clip whose content is ``spec`` as JSON."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(spec, sort_keys=True))
+    return path
+
+
+def _report(path: Path, spec: dict, config) -> dict:
+    cadence = float(spec.get("cadence", 170.0))
+    flags = (
+        [
+            {
+                "code": "low_step_rate",
+                "severity": "moderate",
+                "metric": "cadence_spm",
+                "value": cadence,
+                "threshold": 165.0,
+                "message": "m",
+                "evidence": "e",
+                "reference": "r",
+            }
+        ]
+        if cadence < 165
+        else []
+    )
+    return {
+        "schema_version": "1.0",
+        "clip": {
+            "path": str(path),
+            "sha256": None,
+            "fps": 30.0,
+            "duration_s": 10.0,
+            "n_frames": 300,
+            "n_frames_with_runner": 300,
+            "rotation_deg": 0,
+            "slowmo_factor": config.slowmo_factor or 1.0,
+        },
+        "view": getattr(config, "view", None) or "side_left",
+        "direction": "image_left",
+        "running": True,
+        "events": [],
+        "metrics": {
+            "cadence_spm": {
+                "value": cadence,
+                "unit": "steps/min",
+                "n": 10,
+                "sd": 1.5,
+                "uncertainty": 0.5,
+                "confidence": "high",
+                "note": None,
+            },
+            "contact_time_s": {
+                "value": round(60.0 / cadence * 0.6, 6),
+                "unit": "s",
+                "n": 10,
+                "sd": None,
+                "uncertainty": None,
+                "confidence": "medium",
+                "note": "n/a",
+            },
+        },
+        "foot_strike": {
+            "L": {"pattern": "rearfoot", "angle_deg": 12.5, "n": 5},
+            "R": {"pattern": None, "angle_deg": None, "n": 0},
+        },
+        "quality": [{"code": "short_clip", "message": "short"}] if spec.get("short") else [],
+        "flags": flags,
+        "flags_not_assessed": ["pelvic_drop"],
+        "provenance": {"gait_version": "test", "config": config.to_dict()},
+    }
+
+
+@dataclass(frozen=True)
+class FakeJob:
+    """See the module notes. ``html`` mimics :class:`gait.batch.PipelineJob`'s optional outputs."""
+
+    log_dir: str | None = None
+    html: bool = True
+
+    cache_id = "tests.batch.FakeJob"
+
+    def requested_outputs(self) -> frozenset[str]:
+        return frozenset(["report.html"] if self.html else [])
+
+    def __call__(self, path: Path, out_dir: Path, config) -> tuple[dict, pd.DataFrame, list[str]]:
+        if self.log_dir is not None:
+            with open(Path(self.log_dir) / "calls.log", "a") as fh:
+                fh.write(path.name + "\n")
+        try:
+            spec = json.loads(path.read_text())
+            assert isinstance(spec, dict)
+        except (ValueError, UnicodeError, AssertionError):
+            raise VideoReadError(
+                f"'{path.name}' is not a readable video; check the file."
+            ) from None
+        time.sleep(float(spec.get("sleep", 0.0)))
+        if "fail" in spec:
+            raise NoPersonError(str(spec["fail"]))
+        if spec.get("boom"):
+            raise RuntimeError("fake bug")
+        if spec.get("kill"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        report = _report(path, spec, config)
+        n = int(spec.get("steps", 4))
+        cadence = report["metrics"]["cadence_spm"]["value"]
+        steps = pd.DataFrame(
+            {
+                "step": range(n),
+                "foot": ["L" if i % 2 == 0 else "R" for i in range(n)],
+                "ic_time_s": [i * 60.0 / cadence for i in range(n)],
+                "contact_time_s": [0.2 + 0.001 * i + 1e-9 for i in range(n)],
+            }
+        )
+        (out_dir / "report.json").write_text(json.dumps(report, indent=2))
+        steps.to_csv(out_dir / "steps.csv", index=False, float_format="%.5g")
+        if self.html:
+            (out_dir / "report.html").write_text("<html></html>")
+        return report, steps, []
+
+
+def fake_pipeline_job(video: bool = True) -> FakeJob:
+    """Stands in for ``PipelineJob(video=...)`` in CLI tests."""
+    return FakeJob()
