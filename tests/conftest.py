@@ -12,6 +12,17 @@ TEST_DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared"
 SHARED_CLIPS = SHARED / "data" / "clips"
 
+#: Flags for Debian's chromium in tests: no background traffic (the machines reach no other hosts).
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 SAMPLE_CLIP = SAMPLES / "treadmill_side_male_30fps_portrait.mp4"
 SAMPLE_TRACK = SAMPLES / "treadmill_side_male_30fps_portrait.track.nc"
 SAMPLE_EVENTS = SAMPLES / "treadmill_side_male_30fps_portrait.events.csv"

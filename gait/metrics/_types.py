@@ -201,8 +201,8 @@ class MetricParams:
         return "midfoot"
 
 
-#: Columns of :attr:`GaitMetrics.steps`.
-STEP_COLUMNS: tuple[str, ...] = (
+#: Step timing columns, the same in every view.
+_TIMING_COLUMNS: tuple[str, ...] = (
     "step",
     "foot",
     "ic_frame",
@@ -214,6 +214,11 @@ STEP_COLUMNS: tuple[str, ...] = (
     "contact_time_s",
     "flight_time_s",
     "duty_factor",
+)
+
+#: Columns of :attr:`GaitMetrics.steps`.
+STEP_COLUMNS: tuple[str, ...] = (
+    *_TIMING_COLUMNS,
     "foot_strike_angle_deg",
     "strike_pattern",
     "overstride_leg_lengths",
@@ -229,17 +234,7 @@ STEP_COLUMNS: tuple[str, ...] = (
 
 #: Columns of :attr:`GaitMetrics.steps` for a rear-view clip (see :mod:`gait.metrics._rear`).
 REAR_STEP_COLUMNS: tuple[str, ...] = (
-    "step",
-    "foot",
-    "ic_frame",
-    "ic_time_s",
-    "to_frame",
-    "to_time_s",
-    "step_time_s",
-    "stride_time_s",
-    "contact_time_s",
-    "flight_time_s",
-    "duty_factor",
+    *_TIMING_COLUMNS,
     "pelvic_drop_deg",
     "femoral_adduction_deg",
     "hip_adduction_deg",

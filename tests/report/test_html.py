@@ -13,18 +13,9 @@ import pytest
 from gait.config import AnalysisConfig
 from gait.pipeline import analyze_track, write_outputs
 from gait.track import load_track
-from tests.conftest import SAMPLE_CLIP, SAMPLE_TRACK
+from tests.conftest import BROWSER_ARGS, SAMPLE_CLIP, SAMPLE_TRACK
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")

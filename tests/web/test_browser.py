@@ -13,18 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_CLIP
+from tests.conftest import BROWSER_ARGS, SAMPLE_CLIP
 
 CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVE = "import typer; from gait.web.cli import serve_command; typer.run(serve_command)"
 
 
