@@ -141,7 +141,10 @@ def test_files_written_with_both_views(same_run) -> None:
     assert steps.loc[steps["view"] == "side_left", "pelvic_drop_deg"].isna().all()
     assert load_track(paths["track_rear"]).sizes == session.rear.track.sizes
     assert load_track(paths["track"]).sizes == session.side.track.sizes
-    assert "<html" in paths["html"].read_text()[:500].lower()
+    html = paths["html"].read_text()
+    assert "<html" in html[:500].lower()
+    assert "Two-view session" in html and "data-views" in html
+    assert html.count("steps/min</td>") >= 2  # one cadence per clip in the views table
 
 
 def test_fatigue_uses_the_side_clip(same_run) -> None:
