@@ -21,8 +21,12 @@ from gait.video import VideoMeta, file_sha256, iter_frames, prefetch, probe_vide
 
 #: Frames decoded before a chunk's first frame so the second process's tracker has locked on.
 WARMUP_FRAMES = 20
-#: Clips shorter than this run in one process (spawning a second one costs ~1-2 s).
-MIN_FRAMES_FOR_SPLIT = 240
+#: Clips shorter than this run in one process. Spawning a second one costs ~1-2 s, so short clips gain
+#: little (the 12 s sample: 7.0 s in one process, 6.0 s in two), and the second process's tracker
+#: starts afresh, so its half differs slightly from a one-process run (sample: median 0.02 px, but
+#: 38 of 180 frames > 20 px on the lower body at leg crossings). Keeping short clips in one process
+#: makes the CLI, web app and batch engine (always one process per clip) agree exactly on them.
+MIN_FRAMES_FOR_SPLIT = 600
 
 Progress = Callable[[int, int], None]
 
@@ -46,7 +50,7 @@ class PoseParams:
         pixels of the full displayed frame.
     workers
         Processes for one clip; ``None`` chooses 2 on machines with >= 2 cores for clips of at least
-        240 frames (MediaPipe keeps one core busy per process), else 1.
+        600 frames (MediaPipe keeps one core busy per process), else 1.
     """
 
     model: str = "full"
