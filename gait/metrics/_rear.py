@@ -19,6 +19,8 @@ Definitions of the angles in :mod:`gait.metrics.frontal`. Per step (one contact 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -142,6 +144,44 @@ def _per_step(track: PoseTrack, events: GaitEvents) -> pd.DataFrame:
     return steps[list(REAR_STEP_COLUMNS)]
 
 
+#: Samples per stance when stances are averaged into one curve.
+STANCE_POINTS = 21
+
+
+def _ensemble_peaks(track: PoseTrack, steps: pd.DataFrame, prefix: str) -> dict[str, float]:
+    """Per foot, the peak of the mean stance curve (each stance resampled from IC to TO).
+
+    The peak of each noisy stance is biased upwards (the largest of several noisy samples); averaging
+    the stances first and then taking the peak removes most of that bias (measured on the mocap
+    harness: hip adduction +8.4 deg at 30 fps with per-step peaks).
+    """
+    fr = _Frontal(track)
+    s = _series(fr)
+    out: dict[str, float] = {}
+    for foot in ("L", "R"):
+        rows = [
+            [fr.at(s[f"{prefix}_{foot}"], t) for t in np.linspace(r.ic_time_s, r.to_time_s, STANCE_POINTS)]
+            for r in steps[steps["foot"] == foot].itertuples(index=False)
+            if np.isfinite(r.ic_time_s) and np.isfinite(r.to_time_s) and r.to_time_s > r.ic_time_s
+        ]
+        curves = np.array(rows, dtype=float).reshape(-1, STANCE_POINTS)
+        counts = np.isfinite(curves).sum(axis=0)
+        enough = counts >= max(2, len(curves) // 2)  # a stance phase seen in at least half the steps
+        mean = np.where(enough, np.nansum(curves, axis=0) / np.maximum(counts, 1), np.nan)
+        out[foot] = float(np.nanmax(mean)) if np.isfinite(mean).any() else float("nan")
+    return out
+
+
+def _with_ensemble_value(metric: Metric, peaks: dict[str, float]) -> Metric:
+    """``metric`` with its value and per-side values taken from the mean stance curves."""
+    finite = [v for v in peaks.values() if np.isfinite(v)]
+    if metric.value is None or not finite:
+        return metric
+    per_side = {f: (v if np.isfinite(v) else None) for f, v in peaks.items()}
+    note = (metric.note or "") + " Value: peak of the mean stance curve per side; SD: of per-step peaks."
+    return replace(metric, value=float(np.mean(finite)), per_side=per_side, note=note.strip())
+
+
 def _angle_conf(values: pd.Series, feet: pd.Series) -> str:
     per_side = [int(np.isfinite(values[feet == f]).sum()) for f in ("L", "R")]
     return "medium" if min(per_side) >= MIN_STEPS_PER_SIDE else "low"
@@ -225,6 +265,8 @@ def compute_rear_metrics(
         ),
     }
     metrics |= _frontal_metrics(steps, fps)
+    for key, prefix in (("hip_adduction_deg", "hip"), ("femoral_adduction_deg", "femoral")):
+        metrics[key] = _with_ensemble_value(metrics[key], _ensemble_peaks(track, steps, prefix))
     strike = {f: FootStrike(None, None, 0, "low") for f in ("L", "R")}
     return GaitMetrics(metrics, strike, steps, _quality(fps))
 

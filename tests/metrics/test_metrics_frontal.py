@@ -56,7 +56,8 @@ def test_rearfoot_proxy_positive_for_eversion() -> None:
     pts=st.lists(st.floats(-50, 50), min_size=8, max_size=8),
 )
 def test_angles_invariant_to_scale_and_translation(scale, dx, dy, pts) -> None:
-    lh = np.array([[-10.0 + pts[0], 0.0 + pts[1] / 10]])
+    # a real pelvis: the left hip stays 10-30 px left of the right one (a zero-width pelvis has no angle)
+    lh = np.array([[-10.0 + pts[0] / 10, 0.0 + pts[1] / 10]])
     rh = np.array([[10.0 + pts[2] / 10, 0.0 + pts[3] / 10]])
     hip, knee, ankle = rh, rh + [[pts[4] / 5, -40.0]], rh + [[pts[5] / 5, -80.0]]
     heel = ankle + [[pts[6] / 10, -5.0 + pts[7] / 50]]
