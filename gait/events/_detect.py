@@ -107,7 +107,12 @@ def _detect_side(track: PoseTrack, view: TrackView, fps: float, params: EventPar
     near = _near_foot(view, sig)
     table = _table(sig, feet, near, params)
     ics = {f: _finite(feet[f].ic_s) for f in feet}
-    notes = (*view.quality, *notes, *_timing_notes(fps, near, table, ics, params))
+    notes = (
+        *view.quality,
+        *notes,
+        *_timing_notes(fps, near, table, ics, params),
+        *_toe_off_notes(feet, near),
+    )
     if ground is not None and ground.assumed_level and running:
         notes = (
             *notes,
@@ -336,6 +341,24 @@ def _table(
         return empty_table()
     table = pd.concat(parts, ignore_index=True)
     return table.sort_values(["time_s", "foot"], kind="stable").reset_index(drop=True)
+
+
+def _toe_off_notes(feet: dict[str, FootEvents], near: str | None) -> tuple[QualityNote, ...]:
+    """A note per foot whose contacts were found but none of its toe-offs."""
+    notes = []
+    for f, fe in feet.items():
+        if np.isfinite(fe.ic_s).any() and not np.isfinite(fe.to_s).any():
+            side = "right" if f == "R" else "left"
+            where = " (the far side of the camera)" if near is not None and f != near else ""
+            notes.append(
+                QualityNote(
+                    f"no_toe_off_{f}",
+                    f"The {side} knee{where} does not visibly straighten at push-off in the "
+                    f"landmarks, so the {side} foot's toe-offs, contact and flight times are "
+                    "left out rather than guessed. Film that side, or both sides, for them.",
+                )
+            )
+    return tuple(notes)
 
 
 def _timing_notes(

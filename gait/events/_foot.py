@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gait.events._cycles import stride_anchors
-from gait.events._signals import FootSignals
+from gait.events._signals import KNEE_SCALE_DEG, FootSignals
 from gait.events._template import (
     GRID_STEP_S,
     Template,
@@ -43,6 +43,10 @@ ANCHOR_TO_IC_S = 0.03
 PLATEAU_S = (0.06, 0.14)
 #: Latest IC searched after the furthest-forward point, seconds.
 MAX_RETRACTION_S = 0.12
+#: Least knee extension (deg) from mid-stance flexion to the push-off peak for a toe-off: the
+#: mocap runners extend the knee by 21-31 deg (every contact of the 3 trials, sagittal plane) and
+#: the sample clip's near knee by 14 deg in the landmarks, its far (hidden) knee by 4 deg.
+MIN_PUSH_OFF_EXTENSION_DEG = 8.0
 #: A stride whose alignment residual exceeds this multiple of the median gets no event: it does
 #: not look like the clip's other strides (occlusion, landmark jump, stumble).
 OUTLIER_FACTOR = 5.0
@@ -145,7 +149,13 @@ def _ic_on_template(
 
 
 def _to_on_template(template: Template, tau_ic: float, period_s: float) -> float:
-    """Peak knee extension between 80 ms after IC and 60 % of the stride, template axis."""
+    """Peak knee extension between 80 ms after IC and 60 % of the stride, template axis.
+
+    NaN when there is no interior maximum, or when the knee does not extend by at least
+    :data:`MIN_PUSH_OFF_EXTENSION_DEG` from its deepest stance flexion: the landmarks then do not
+    show push-off (typically the far knee, hidden behind the near leg or a treadmill console), and
+    the highest point of a flat curve would be a guess.
+    """
     grid, knee = template.grid_s, template.values[:, 4]
     m = np.flatnonzero((grid >= tau_ic + 0.08) & (grid <= tau_ic + 0.6 * period_s))
     if len(m) < 3 or not np.isfinite(knee[m]).any():
@@ -153,6 +163,9 @@ def _to_on_template(template: Template, tau_ic: float, period_s: float) -> float
     k = int(m[np.nanargmax(knee[m])])
     if k in (m[0], m[-1]):
         return float("nan")  # no interior maximum: no clear extension peak
+    stance = knee[(grid >= tau_ic) & (grid <= grid[k])]
+    if (knee[k] - np.nanmin(stance)) * KNEE_SCALE_DEG < MIN_PUSH_OFF_EXTENSION_DEG:
+        return float("nan")
     return _parabolic_peak(grid, knee, k)
 
 

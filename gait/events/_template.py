@@ -48,14 +48,15 @@ def kernel_template(
     """Local-linear Gaussian-kernel regression of scattered samples onto a regular grid.
 
     Samples are spread onto the grid by linear binning, then the kernel sums are convolutions, so
-    the cost is linear in the number of samples and grid points.
+    the cost is linear in the number of samples and grid points. Each channel uses its own finite
+    samples (a landmark hidden in some frames leaves the other channels of those frames in use).
 
     Parameters
     ----------
     tau_s
         ``(m,)`` sample times relative to their anchors.
     values
-        ``(m, c)`` sample values (finite).
+        ``(m, c)`` sample values (NaN = missing).
     grid_s
         Regular grid with step :data:`GRID_STEP_S`.
     bandwidth_s
@@ -65,23 +66,10 @@ def kernel_template(
     -------
     Template
         Grid points with too little data (kernel weight below 1.5 samples) are filled from their
-        neighbours (constant extrapolation at the ends).
+        neighbours (constant extrapolation at the ends); ``counts`` is the kernel weight of the
+        best-covered channel.
     """
     n, c = len(grid_s), values.shape[1]
-    pos = (tau_s - grid_s[0]) / GRID_STEP_S
-    inside = (pos >= 0) & (pos <= n - 1)
-    pos, vals = pos[inside], values[inside]
-    lo = np.floor(pos).astype(int)
-    frac = pos - lo
-    hi = np.minimum(lo + 1, n - 1)
-    cnt = np.bincount(lo, 1 - frac, n) + np.bincount(hi, frac, n)
-    sums = np.stack(
-        [
-            np.bincount(lo, (1 - frac) * vals[:, k], n) + np.bincount(hi, frac * vals[:, k], n)
-            for k in range(c)
-        ],
-        axis=1,
-    )
     half = max(1, int(np.ceil(4 * bandwidth_s / GRID_STEP_S)))
     d, w = _gauss(half, bandwidth_s)
 
@@ -89,29 +77,40 @@ def kernel_template(
         # correlation: out[i] = sum_j kern(d_j) a[i + j]; kernels in d are mirrored by convolve
         return np.convolve(a, kern[::-1], mode="same")
 
-    s0, s1, s2 = conv(cnt, w), conv(cnt, w * d), conv(cnt, w * d * d)
-    out = np.empty((n, c))
+    out = np.full((n, c), np.nan)
+    counts = np.zeros(n)
+    pos_all = (tau_s - grid_s[0]) / GRID_STEP_S
     for k in range(c):
-        t0, t1 = conv(sums[:, k], w), conv(sums[:, k], w * d)
+        keep = (pos_all >= 0) & (pos_all <= n - 1) & np.isfinite(values[:, k])
+        pos, v = pos_all[keep], values[keep, k]
+        lo = np.floor(pos).astype(int)
+        frac = pos - lo
+        hi = np.minimum(lo + 1, n - 1)
+        cnt = np.bincount(lo, 1 - frac, n) + np.bincount(hi, frac, n)
+        total = np.bincount(lo, (1 - frac) * v, n) + np.bincount(hi, frac * v, n)
+        s0, s1, s2 = conv(cnt, w), conv(cnt, w * d), conv(cnt, w * d * d)
+        t0, t1 = conv(total, w), conv(total, w * d)
         den = s0 * s2 - s1 * s1
         good = den > 1e-12 * np.maximum(s0, 1e-12) ** 2
-        out[:, k] = np.where(
+        est = np.where(
             good, (s2 * t0 - s1 * t1) / np.where(good, den, 1), t0 / np.maximum(s0, 1e-12)
         )
-    ok = s0 >= 1.5
-    for k in range(c):
+        ok = s0 >= 1.5
         if ok.sum() >= 2:
-            out[:, k] = np.interp(grid_s, grid_s[ok], out[ok, k])
-        else:
-            out[:, k] = np.nan
-    return Template(grid_s=grid_s, values=out, counts=s0)
+            out[:, k] = np.interp(grid_s, grid_s[ok], est[ok])
+        counts = np.maximum(counts, s0)
+    return Template(grid_s=grid_s, values=out, counts=counts)
 
 
 def collect(
     time_s: np.ndarray, values: np.ndarray, anchors_s: np.ndarray, span_s: tuple[float, float]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Samples within ``anchor + span`` of every anchor, as (times relative to anchor, values)."""
-    finite = np.isfinite(values).all(axis=1)
+    """Samples within ``anchor + span`` of every anchor, as (times relative to anchor, values).
+
+    A sample is kept when any of its channels is finite; missing channels stay NaN (a hidden
+    knee does not discard the heel and toe of that frame).
+    """
+    finite = np.isfinite(values).any(axis=1)
     taus, vals = [], []
     for a in anchors_s:
         m = finite & (time_s >= a + span_s[0]) & (time_s <= a + span_s[1])
@@ -136,6 +135,23 @@ def build_template(
     return kernel_template(tau, vals, grid, bandwidth_s)
 
 
+#: Residual RMS per channel (leg lengths; knee angle / 60 deg) beyond which one sample counts as
+#: wild in :func:`register`: 0.15 leg lengths is 5x MediaPipe's landmark noise, and what a foot
+#: landmark put on the other leg (a frequent side-view error) exceeds by far.
+OUTLIER_SAMPLE_RMS = 0.15
+
+
+#: Largest fraction of wild samples in an aligned window (see :func:`register`).
+MAX_WILD_FRACTION = 1 / 3
+
+
+def _centred(raw: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """``raw`` minus its mean over the samples in ``use``, per (shift, channel)."""
+    n = use.sum(axis=1)
+    mean = np.where(use, raw, 0.0).sum(axis=1) / np.maximum(n, 1)
+    return raw - mean[:, None, :]
+
+
 def register(
     time_s: np.ndarray,
     values: np.ndarray,
@@ -153,6 +169,11 @@ def register(
     average). Shifts are tried on the template grid and refined by a parabola through the best
     three.
 
+    Missing values (NaN) leave out only their channel. A sample whose residual RMS exceeds
+    :data:`OUTLIER_SAMPLE_RMS` is *wild* (e.g. a foot landmark put on the other leg): it is left
+    out of the channel offsets and its share of the cost is capped (truncated least squares), so
+    a few wild frames neither pull the alignment nor make the stride look unlike the others.
+
     Parameters
     ----------
     time_s, values
@@ -166,16 +187,18 @@ def register(
     search_s
         Largest shift tried (both directions).
     min_fraction
-        Fewest samples, as a fraction of what a full window holds, for a shift to count; the
-        unshifted window must hold as many (a stride in a gap or at the clip's edge is not aligned
-        by sliding the window onto the data next to it).
+        Fewest samples (with half their channels or more, not wild), as a fraction of what a full
+        window holds, for a shift to count; the unshifted window must hold as many (a stride in a
+        gap or at the clip's edge is not aligned by sliding the window onto the data next to it).
 
     Returns
     -------
     delta_s, cost
-        NaN, inf when no shift has enough samples (stride at the clip edge or in a gap).
+        The shift and the mean square residual of the stride's inliers at it; NaN, inf when no
+        shift has enough samples (stride at the clip edge or in a gap) or more than
+        :data:`MAX_WILD_FRACTION` of the aligned window is wild.
     """
-    finite = np.isfinite(values).all(axis=1)
+    finite = np.isfinite(values).any(axis=1)
     m = (
         finite
         & (time_s >= anchor_s + window_s[0] - search_s)
@@ -184,31 +207,49 @@ def register(
     tt, yy = time_s[m], values[m]
     if len(tt) < 3:
         return float("nan"), float("inf")
+    n_ch = values.shape[1]
     deltas = np.arange(-search_s, search_s + GRID_STEP_S / 2, GRID_STEP_S)
     tau = tt[None, :] - anchor_s - deltas[:, None]
     inside = (tau >= window_s[0]) & (tau <= window_s[1])
     period = float(np.median(np.diff(time_s))) if len(time_s) > 1 else 1.0
     need = max(3, int(min_fraction * (window_s[1] - window_s[0]) / period))
-    counts = inside.sum(axis=1)
+    observed = np.isfinite(yy)
     home = (tt - anchor_s >= window_s[0]) & (tt - anchor_s <= window_s[1])
-    if home.sum() < need:
+    half = (n_ch + 1) // 2  # a sample counts towards ``need`` with half its channels or more
+    if (observed[home].sum(axis=1) >= half).sum() < need:
         return float("nan"), float("inf")  # the stride's own window is mostly missing
-    resid = yy[None, :, :] - template.at(np.clip(tau, template.grid_s[0], template.grid_s[-1]))
-    resid = np.where(inside[..., None], resid, 0.0)
-    mean = resid.sum(axis=1) / np.maximum(counts, 1)[:, None]
-    resid = np.where(inside[..., None], resid - mean[:, None, :], 0.0)
-    cost = (resid**2).sum(axis=(1, 2)) / np.maximum(counts, 1)
-    cost = np.where(counts >= need, cost, np.inf)
+    expected = template.at(np.clip(tau, template.grid_s[0], template.grid_s[-1]))
+    # each (sample, channel) entry counts where it is observed, in the window, and modelled
+    valid = inside[..., None] & observed[None, :, :] & np.isfinite(expected)
+    raw = np.where(valid, np.nan_to_num(yy[None, :, :] - expected), 0.0)
+    n_valid = valid.sum(axis=2)
+    resid, wild = np.where(valid, _centred(raw, valid), 0.0), np.zeros(n_valid.shape, bool)
+    for _ in range(2):  # the offsets again without the wild samples (a landmark on the wrong leg)
+        wild = (resid**2).sum(axis=2) > n_valid * OUTLIER_SAMPLE_RMS**2
+        resid = np.where(valid, _centred(raw, valid & ~wild[..., None]), 0.0)
+    sq = (resid**2).sum(axis=2)
+    entries = valid.sum(axis=(1, 2))
+    inlier_entries = np.where(wild, 0, n_valid).sum(axis=1)
+    inliers = ((n_valid >= half) & ~wild).sum(axis=1)
+    # the shift is chosen on the mean square per entry x channels with each sample's share
+    # capped (truncated least squares): a few wild frames cost a fixed amount and cannot pull it
+    capped = np.minimum(sq, n_valid * OUTLIER_SAMPLE_RMS**2).sum(axis=1)
+    cost = np.where(inliers >= need, capped / np.maximum(entries, 1) * n_ch, np.inf)
     k = int(np.argmin(cost))
     if not np.isfinite(cost[k]):
         return float("nan"), float("inf")
+    seen = n_valid[k] > 0
+    if wild[k][seen].mean() > MAX_WILD_FRACTION:
+        return float("nan"), float("inf")  # too much of the stride is off: not aligned
     delta = float(deltas[k])
     if 0 < k < len(deltas) - 1 and np.all(np.isfinite(cost[k - 1 : k + 2])):
         y0, y1, y2 = cost[k - 1 : k + 2]
         den = y0 - 2 * y1 + y2
         if den > 0:
             delta += 0.5 * (y0 - y2) / den * GRID_STEP_S
-    return delta, float(cost[k])
+    # the residual reported is that of the inliers: how well the stride fits where it is seen
+    inlier_cost = float(np.where(wild[k], 0.0, sq[k]).sum() / max(inlier_entries[k], 1) * n_ch)
+    return delta, inlier_cost
 
 
 #: Alignment residual (mean square, channel units: leg lengths; the knee angle / 60 deg) that

@@ -107,11 +107,19 @@ def _steps(
     steps = contacts_table(events)
     leg_mean = float(np.nanmean(list(legs.values())))
     kin, mid_angles = [], []
+    # a contact without toe-off (e.g. the far foot, see gait.events) still gets a mid-stance
+    # window for its foot-strike reference, from the clip's typical contact time
+    ct = (steps["to_time_s"] - steps["ic_time_s"]).to_numpy(float)
+    typical_ct = float(np.nanmedian(ct)) if np.isfinite(ct).any() else np.nan
     for r in steps.itertuples(index=False):
         to = r.to_time_s if np.isfinite(r.to_time_s) else np.nan
-        kin.append(contact_kinematics(rf, r.foot, r.ic_time_s, to, legs[r.foot]))
+        flat_end = to if np.isfinite(to) else r.ic_time_s + typical_ct
+        mid = (r.ic_time_s + flat_end) / 2 if np.isfinite(flat_end) else np.nan
+        kin.append(contact_kinematics(rf, r.foot, r.ic_time_s, to, legs[r.foot], mid_s=mid))
         mid_angles.append(
-            midstance_foot_angle(rf, r.foot, r.ic_time_s, to) if np.isfinite(to) else np.nan
+            midstance_foot_angle(rf, r.foot, r.ic_time_s, flat_end)
+            if np.isfinite(flat_end)
+            else np.nan
         )
         kin[-1]["vertical_oscillation_leg_lengths"] = (
             vertical_oscillation(rf, r.ic_time_s - r.step_time_s, r.ic_time_s, leg_mean)
@@ -324,7 +332,9 @@ def _quality(steps: pd.DataFrame, fps: float, params: MetricParams) -> tuple[Qua
                 "care.",
             )
         )
-    if steps["to_time_s"].isna().mean() > 0.3:
+    # feet without any toe-off carry their own note from the event stage (no_toe_off_*)
+    with_to = steps.loc[steps["foot"].isin(steps.loc[steps["to_time_s"].notna(), "foot"])]
+    if len(with_to) and with_to["to_time_s"].isna().mean() > 0.3:
         notes.append(
             QualityNote(
                 "missing_toe_offs",

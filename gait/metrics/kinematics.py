@@ -108,14 +108,18 @@ def _nanmax(x: np.ndarray) -> float:
 
 
 def contact_kinematics(
-    rf: RunnerFrame, foot: str, ic: float, to: float, leg_px: float
+    rf: RunnerFrame, foot: str, ic: float, to: float, leg_px: float, *, mid_s: float | None = None
 ) -> dict[str, float]:
-    """Kinematic values of one contact (module docstring); NaN where landmarks are missing."""
+    """Kinematic values of one contact (module docstring); NaN where landmarks are missing.
+
+    ``mid_s`` is the mid-stance time for the trunk lean, by default halfway from IC to TO (given
+    when the toe-off is unknown: the trunk does not depend on that foot's landmarks).
+    """
     side = SIDE_NAMES[foot]
     hip, knee, ankle, heel = (rf.at(f"{side}_{p}", ic) for p in ("hip", "knee", "ankle", "heel"))
     pelvis = (rf.at("left_hip", ic) + rf.at("right_hip", ic)) / 2
     stance = {p: rf.series(f"{side}_{p}", ic, to) for p in ("hip", "knee", "ankle")}
-    mid = (ic + to) / 2
+    mid = (ic + to) / 2 if mid_s is None else mid_s
     shoulders = (rf.at("left_shoulder", mid) + rf.at("right_shoulder", mid)) / 2
     pelvis_mid = (rf.at("left_hip", mid) + rf.at("right_hip", mid)) / 2
     thigh = stance["hip"] - stance["knee"]

@@ -75,3 +75,33 @@ def test_register_refuses_a_stride_inside_a_gap() -> None:
     shift, cost = register(t, y_gap, starts[2], template, (-0.15, 0.15), 0.05)
     assert np.isnan(shift) and cost == np.inf
     assert GRID_STEP_S == 0.001
+
+
+def test_a_channel_missing_in_some_frames_leaves_the_others_in_use() -> None:
+    # two channels; the second hidden around one stride (a knee behind the console): that stride
+    # is still aligned by the first channel, and the template of the second still comes out
+    t, y1, starts = _ramp_strides(60.0, np.zeros(6))
+    y = np.hstack([y1, 0.5 * y1])
+    y[(t > starts[3] - 0.2) & (t < starts[3] + 0.2), 1] = np.nan
+    template = build_template(t, y, starts, (-0.2, 0.2), 0.005)
+    assert np.isfinite(template.values).all()
+    assert template.at(np.array([0.0]))[0] == pytest.approx([1.0, 0.5], abs=0.05)
+    shift, cost = register(t, y, starts[3] - 0.011, template, (-0.15, 0.15), 0.05)
+    assert shift == pytest.approx(0.011, abs=0.002)
+    assert cost < 1e-3
+
+
+def test_a_few_wild_samples_neither_pull_the_alignment_nor_eject_the_stride() -> None:
+    # two samples of one stride thrown a leg length off (a landmark put on the other leg)
+    t, y, starts = _ramp_strides(60.0, np.zeros(6))
+    template = build_template(t, y, starts, (-0.2, 0.2), 0.005)
+    wild = y.copy()
+    idx = np.flatnonzero(t > starts[2] - 0.05)[:2]
+    wild[idx] += 1.0
+    shift, cost = register(t, wild, starts[2] - 0.017, template, (-0.15, 0.15), 0.05)
+    assert shift == pytest.approx(0.017, abs=0.002)
+    assert cost < 1e-3  # the inliers fit as well as an untouched stride
+    # a third of the window wild or more: not aligned at all
+    wild[np.flatnonzero(np.abs(t - starts[2]) < 0.08)] += 1.0
+    shift, cost = register(t, wild, starts[2], template, (-0.15, 0.15), 0.05)
+    assert np.isnan(shift) and cost == np.inf
