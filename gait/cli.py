@@ -227,6 +227,13 @@ def validate(
     ] = None,
     fps: Annotated[list[int] | None, typer.Option(help="Virtual camera frame rates (repeat the option).")] = None,
     seeds: Annotated[int, typer.Option(min=1, max=20, help="Noise realisations per trial and frame rate.")] = 3,
+    cross_validate: Annotated[
+        bool,
+        typer.Option(
+            "--cross-validate",
+            help="Hold out each subject in turn: fit the tuned constants on the others, score the held-out one.",
+        ),
+    ] = False,
 ) -> None:
     """Score the event detector and metrics against force-plate ground truth (motion capture seen by a virtual camera)."""
     from gait.errors import GaitError as _GaitError
@@ -235,8 +242,14 @@ def validate(
     folder = data_dir or _default_mocap_dir()
     if not (folder / "events").is_dir():
         raise _GaitError(f"No motion-capture data at '{folder}'; pass --data-dir with the RBDS trials and their events/ folder.")
-    table = run_event_validation(folder, fps_list=tuple(fps or (30, 60, 120, 240)), seeds=tuple(range(seeds)))
-    typer.echo(format_validation_table(table))
+    fps_list, seed_list = tuple(fps or (30, 60, 120, 240)), tuple(range(seeds))
+    if cross_validate:
+        from gait.validate.crossval import cross_validate as _cross_validate
+        from gait.validate.crossval import format_crossval_table
+
+        typer.echo(format_crossval_table(_cross_validate(folder, fps_list=fps_list, seeds=seed_list)))
+        return
+    typer.echo(format_validation_table(run_event_validation(folder, fps_list=fps_list, seeds=seed_list)))
 
 
 def _check_track_suffix(path: Path) -> None:

@@ -126,3 +126,16 @@ def test_validate_prints_the_table() -> None:
     row = next(line for line in result.stdout.splitlines() if line.startswith("| 60 "))
     ic_bias_ms = float(row.split("|")[2])
     assert abs(ic_bias_ms) < 10
+
+
+def test_validate_cross_validate_holds_out_each_subject() -> None:
+    from tests.conftest import SHARED
+
+    if not (SHARED / "data" / "mocap" / "events").is_dir():
+        pytest.skip("shared mocap data not available")
+    result = run_gait("validate", "--cross-validate", "--fps", "60", "--seeds", "1")
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| RBDS") or line.startswith("| pooled")]
+    assert [r.split("|")[1].strip() for r in rows] == ["RBDS001", "RBDS0041", "pooled"]
+    fraction = float(rows[0].split("|")[3])
+    assert 0.2 <= fraction <= 0.5

@@ -31,12 +31,16 @@ class EventParams:
         foot still moves forward at 0.24-0.47 running speeds at the 50 N force threshold and
         stops within the next 20 ms, so the middle of that drop marks contact; 0.35 gave an IC
         bias within 1 ms over the three trials (calibrated on the same data the harness reports).
-        Values of 0.2 and 0.6 move IC by about +8 and -12 ms (harness, 120 fps).
+        Values of 0.2 and 0.6 move IC by about +8 and -12 ms (harness, 120 fps). Fitted on either
+        subject alone it comes out 0.32 or 0.36, and the other subject's IC bias stays within
+        3.5 ms at 30-240 fps (:mod:`gait.validate.crossval`).
     to_knee_offset_s
         Toe-off is the peak knee extension of late stance (Fellin et al. 2010, J Sci Med Sport
         13:646, treadmill and overground: within about 5 ms of force-plate TO) plus this offset,
         in seconds. Default -0.010: on the harness the extension peak came 12 ms (mean of the
-        three trials at 120 fps; +1, +13 and +21 ms per trial) after force-plate toe-off. The
+        three trials at 120 fps; +1, +13 and +21 ms per trial) after force-plate toe-off. That
+        lag depends on the runner: fitted on one subject and scored on the other
+        (:mod:`gait.validate.crossval`), toe-off is +15 and -17 ms off. The
         knee is used rather than the toe because MediaPipe's foot-index landmark leaves the belt
         early during push-off on treadmill video (MediaPipe issue #3496; a toe-lift rule fired
         2-3 frames before the toe-off we read frame by frame on two strides of the sample clip).

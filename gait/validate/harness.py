@@ -310,6 +310,13 @@ def run_event_validation(
         for tr in trials
         for seed in seeds
     ]
+    return summarise_by_fps(results, fps_list, per_trial=per_trial)
+
+
+def summarise_by_fps(
+    results: Sequence[RunResult], fps_list: Sequence[float], *, per_trial: bool = False
+) -> pd.DataFrame:
+    """One :func:`summarise_runs` row per fps (and per trial when ``per_trial``)."""
     rows = []
     for fps in fps_list:
         at_fps = [r for r in results if r.fps == float(fps)]
