@@ -8,15 +8,18 @@ events.running      # False for walking, jumping, standing, un-corrected slow mo
 from gait.events._checks import cadence_spm
 from gait.events._detect import DETECTOR, detect_events
 from gait.events._rear import REAR_DETECTOR
+from gait.events._template import Template, build_template
 from gait.events._types import EVENT_COLUMNS, EventParams, GaitEvents, GroundLine
 
 __all__ = [
     "DETECTOR",
-    "REAR_DETECTOR",
     "EVENT_COLUMNS",
+    "REAR_DETECTOR",
     "EventParams",
     "GaitEvents",
     "GroundLine",
+    "Template",
+    "build_template",
     "cadence_spm",
     "detect_events",
 ]

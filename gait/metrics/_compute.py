@@ -9,11 +9,16 @@ from gait.events import GaitEvents
 from gait.metrics._rear import compute_rear_metrics
 from gait.metrics._summary import event_sd_s, interval_uncertainty, missing, summarise
 from gait.metrics._types import STEP_COLUMNS, FootStrike, GaitMetrics, Metric, MetricParams
-from gait.metrics.foot_strike import foot_strike_summary, fsa_reference_deg
+from gait.metrics.foot_strike import (
+    foot_strike_summary,
+    fsa_reference_deg,
+    landing_foot_angles,
+)
 from gait.metrics.kinematics import (
     SIDE_NAMES,
     RunnerFrame,
     contact_kinematics,
+    foot_angle_series_deg,
     midstance_foot_angle,
     vertical_oscillation,
 )
@@ -128,6 +133,18 @@ def _steps(
         )
     steps = pd.concat([steps, pd.DataFrame(kin, index=steps.index)], axis=1)
     steps["midstance_foot_angle_deg"] = mid_angles
+    dt = np.diff(rf.time_s)
+    bandwidth = max(0.003, 0.25 * float(np.median(dt))) if len(dt) else 0.003
+    for f in ("L", "R"):
+        rows = steps.index[steps["foot"] == f]
+        if len(rows):
+            steps.loc[rows, "foot_angle_ic_deg"] = landing_foot_angles(
+                rf.time_s,
+                foot_angle_series_deg(rf, f),
+                steps.loc[rows, "ic_time_s"].to_numpy(float),
+                params.fsa_landing_window_s,
+                bandwidth,
+            )
     refs = {
         f: fsa_reference_deg(steps.loc[steps["foot"] == f, "midstance_foot_angle_deg"], params)
         for f in ("L", "R")

@@ -94,6 +94,16 @@ def foot_angle_deg(rf: RunnerFrame, foot: str, t: float) -> float:
     return float(np.degrees(np.arctan2(v[1], v[0])))
 
 
+def foot_angle_series_deg(rf: RunnerFrame, foot: str) -> np.ndarray:
+    """:func:`foot_angle_deg` at every frame, ``(n,)`` (NaN where a landmark is missing)."""
+    side = SIDE_NAMES[foot]
+    heel, toe = rf.points.get(f"{side}_heel"), rf.points.get(f"{side}_foot_index")
+    if heel is None or toe is None:
+        return np.full(len(rf.time_s), np.nan)
+    v = toe - heel
+    return np.degrees(np.arctan2(v[:, 1], v[:, 0]))
+
+
 def knee_flexion_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
     """180 - angle hip-knee-ankle, for ``(..., 2)`` points."""
     u, v = hip - knee, ankle - knee

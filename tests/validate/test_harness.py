@@ -3,7 +3,7 @@
 The accuracy test films the RBDS treadmill trials (force-plate contacts) at 120 fps with
 MediaPipe-sized landmark noise, one seed, and checks bounds a little looser than measured
 (seed 0: IC -0.2 ms [-11.7, +11.4], TO +3.0 ms [-18.9, +24.9], contact time RMSE 12 ms, near-foot
-FSA RMSE 2.6 deg, kappa 0.74, cadence error < 0.05 spm). The full table (30-240 fps, 3 seeds) is
+FSA RMSE 1.8 deg, kappa 0.82, cadence error < 0.05 spm). The full table (30-240 fps, 3 seeds) is
 ``python -m gait.validate.harness``.
 """
 
@@ -87,7 +87,19 @@ def test_cadence_and_foot_strike_at_120_fps(table_120: pd.Series) -> None:
     assert row["cadence_err_max_abs_spm"] < 0.3  # goal 1 spm
     assert row["running_pct"] == 100.0
     if len(TRIAL_IDS) == 3:  # bounds measured with all three trials (C3D one included)
-        assert row["fsa_rmse_deg"] < 3.0  # goal 3 deg, near-side foot
+        assert row["fsa_rmse_deg"] < 2.4  # goal 3 deg, near-side foot: 1.8 on this seed
         assert abs(row["fsa_bias_deg"]) < 1.0
-        assert row["strike_kappa"] > 0.65  # goal 0.78: 0.74 on this seed
-        assert row["fsa_rmse_far_deg"] < 4.5  # the far foot is worse
+        assert row["strike_kappa"] >= 0.78  # goal 0.78: 0.82 on this seed
+        assert row["fsa_rmse_far_deg"] < 3.5  # the far foot is worse: 2.7
+
+
+def test_foot_strike_angle_at_30_fps(get_trial) -> None:
+    # phone video: the landing window (MetricParams.fsa_landing_window_s) keeps the near-foot
+    # FSA within the 3 deg goal (seed 0: 2.9 deg, kappa 0.81; at the IC instant it was 4.2 deg)
+    if len(TRIAL_IDS) < 3:
+        pytest.skip("bounds measured with all three trials (C3D one included)")
+    trials = [get_trial(t) for t in TRIAL_IDS]
+    row = run_event_validation("unused", fps_list=(30,), seeds=(0,), trials=trials).iloc[0]
+    assert row["fsa_rmse_deg"] < 3.2
+    assert row["strike_kappa"] > 0.7
+    assert row["cadence_err_max_abs_spm"] < 1.0  # goal at any frame rate
