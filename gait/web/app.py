@@ -72,6 +72,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
 
     @app.middleware("http")
+    async def same_site_writes_only(request: Request, call_next: Any) -> Response:
+        if request.method in UNSAFE_METHODS and not _same_origin(request, settings.allowed_origin_set):
+            return JSONResponse(
+                {"detail": "Refused a change requested by another web site; upload or delete from gait's own pages."},
+                status_code=403,
+            )
+        response: Response = await call_next(request)
+        return response
+
+    @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -97,6 +107,29 @@ def start_services(settings: Settings) -> Services:
         jobs.submit(analysis_id)
     jobs.start()
     return Services(store=store, jobs=jobs, data_dir=data_dir, max_upload_bytes=settings.max_upload_bytes)
+
+
+#: Methods that change data: a browser sends them from another site only by cross-site request forgery.
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _same_origin(request: Request, allowed: frozenset[str]) -> bool:
+    """Whether a state-changing request comes from this server's own pages (or an allowed origin).
+
+    Browsers send ``Origin`` with every cross-origin POST (and ``Sec-Fetch-Site``); other clients
+    (curl, scripts with the token) send neither and are let through. Without this check any web page
+    the user visits could upload to or delete from a ``gait serve`` on localhost, which has no token
+    by default (the token cookie, when set, is SameSite=strict already).
+    """
+    origin = request.headers.get("origin")
+    if origin is None:
+        return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+    origin = origin.rstrip("/").lower()
+    if origin in allowed:
+        return True
+    scheme, _, netloc = origin.partition("://")
+    host = request.headers.get("host", "").lower()
+    return bool(netloc) and netloc == host and scheme in ("http", "https")
 
 
 def _wants_html(request: Request) -> bool:

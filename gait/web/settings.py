@@ -12,7 +12,7 @@ class Settings(BaseSettings):
     """Configuration of ``gait serve``.
 
     Environment variables: ``GAIT_DATA_DIR``, ``GAIT_DB``, ``GAIT_MAX_UPLOAD_MB``, ``GAIT_TOKEN``,
-    ``GAIT_WORKERS``, ``GAIT_MAX_ATTEMPTS``, ``GAIT_OVERLAY_VIDEO``.
+    ``GAIT_WORKERS``, ``GAIT_MAX_ATTEMPTS``, ``GAIT_OVERLAY_VIDEO``, ``GAIT_ALLOWED_ORIGINS``.
     """
 
     model_config = SettingsConfigDict(env_prefix="GAIT_", extra="ignore")
@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=0, le=16, description="Analyses run at the same time (0: accept uploads, run none).")
     max_attempts: int = Field(default=2, ge=1, description="Runs of one analysis interrupted by a server crash before it is marked failed.")
     overlay_video: bool = Field(default=True, description="Draw overlay.mp4 (the annotated video) for each analysis.")
+    allowed_origins: str = Field(
+        default="",
+        description="Comma-separated origins (e.g. https://gait.clinic.example) besides the server's own that may "
+        "send uploads and deletions; for a reverse proxy that changes the Host header.",
+    )
+
+    @property
+    def allowed_origin_set(self) -> frozenset[str]:
+        return frozenset(o.strip().rstrip("/").lower() for o in self.allowed_origins.split(",") if o.strip())
 
     @property
     def db_path(self) -> Path:

@@ -366,3 +366,27 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert s.data_dir == tmp_path / "d" and s.db_path == tmp_path / "x.db"
     assert s.max_upload_bytes == int(12.5 * 1024 * 1024) and s.token is None and s.workers == 2
     assert json.loads(s.model_dump_json())["workers"] == 2
+
+
+def test_changes_from_another_web_site_are_refused(tmp_path: Path) -> None:
+    # no token (the default on localhost): a page elsewhere must not upload to or delete from it
+    with make_client(tmp_path / "data", workers=0, allowed_origins="https://gait.clinic.example/") as c:
+        evil = {"Origin": "https://evil.example"}
+        files = {"file": ("a.mp4", FAKE_MP4, "video/mp4")}
+        r = c.post("/api/analyses", files=files, headers=evil)
+        assert r.status_code == 403 and "another web site" in r.json()["detail"]
+        assert c.get("/api/analyses").json()["analyses"] == []  # nothing stored
+        r = c.post("/api/analyses", files=files, headers={"Sec-Fetch-Site": "cross-site"})
+        assert r.status_code == 403
+        r = c.post("/api/analyses", files=files, headers={"Origin": "null"})  # sandboxed frame, file:// page
+        assert r.status_code == 403
+        # the server's own pages, an allowed proxy origin, and clients that send no Origin (curl, scripts)
+        ok = [c.post("/api/analyses", files=files, headers=h) for h in (
+            {"Origin": "http://testserver"}, {"Origin": "https://gait.clinic.example"}, {})]
+        assert [x.status_code for x in ok] == [202, 202, 202]
+        aid = ok[0].json()["id"]
+        assert c.delete(f"/api/analyses/{aid}", headers=evil).status_code == 403
+        r = c.post(f"/analyses/{aid}/delete", headers={**evil, "Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 403
+        assert c.get(f"/api/analyses/{aid}").status_code == 200  # still there
+        assert c.delete(f"/api/analyses/{aid}", headers={"Origin": "http://testserver"}).status_code == 204
