@@ -16,6 +16,8 @@ on a video, and compare with the force-plate contacts:
 * Foot-strike angle (near-side foot, and far foot separately): RMSE and bias of the per-contact
   angle against the shoe-marker FSA (heel -> metatarsal line at IC minus standing, Altman & Davis
   2012); strike class agreement as Cohen's kappa over rearfoot/midfoot/forefoot.
+* Knee flexion at IC (near-side foot): RMSE and bias of the 2D angle at the detected IC against the
+  3D marker angle at force-plate IC (timing, projection and landmark noise together).
 * Cadence: error of the clip's cadence (spm) against the force-plate cadence.
 
 Data: Fukuchi RK, Fukuchi CA, Duarte M. PeerJ 5:e3298 (2017), doi:10.7717/peerj.3298, CC BY 4.0.
@@ -97,6 +99,7 @@ class RunResult:
     false_pos: dict[str, int]
     contact_err_s: list[float]
     fsa: list[tuple[str, bool, float, float]] = field(default_factory=list)
+    knee_ic: list[tuple[str, bool, float, float]] = field(default_factory=list)
     cadence_err_spm: float = float("nan")
     running: bool = False
 
@@ -124,7 +127,7 @@ def _score_events(truth_events: pd.DataFrame, events, tol_s: float, stride_s: fl
 
 
 def _score_contacts(truth, steps: pd.DataFrame, near: str | None, tol_s: float):
-    contact_err, fsa = [], []
+    contact_err, fsa, knee = [], [], []
     for side, foot in FOOT.items():
         tc = truth.contacts[truth.contacts["side"] == side]
         st = steps[steps["foot"] == foot]
@@ -137,6 +140,15 @@ def _score_contacts(truth, steps: pd.DataFrame, near: str | None, tol_s: float):
             det = st.iloc[j]
             if np.isfinite(det["contact_time_s"]):
                 contact_err.append(float(det["contact_time_s"] - row["contact_time_s"]))
+            if np.isfinite(det["knee_flexion_ic_deg"]):
+                knee.append(
+                    (
+                        foot,
+                        foot == near,
+                        float(det["knee_flexion_ic_deg"]),
+                        float(row["knee_flexion_ic_deg"]),
+                    )
+                )
             if np.isfinite(det["foot_strike_angle_deg"]):
                 fsa.append(
                     (
@@ -146,7 +158,7 @@ def _score_contacts(truth, steps: pd.DataFrame, near: str | None, tol_s: float):
                         float(row["foot_strike_angle_deg"]),
                     )
                 )
-    return contact_err, fsa
+    return contact_err, fsa, knee
 
 
 def run_once(
@@ -171,7 +183,7 @@ def run_once(
     metrics = compute_metrics(cleaned, events, metric_params)
     stride = events.stride_time_s or 0.7
     n_true, errors, false_pos = _score_events(truth.events, events, match_tol_s, stride)
-    contact_err, fsa = _score_contacts(truth, metrics.steps, events.near_foot, match_tol_s)
+    contact_err, fsa, knee = _score_contacts(truth, metrics.steps, events.near_foot, match_tol_s)
     cad = metrics.value("cadence_spm")
     return RunResult(
         trial_id=trial.trial_id,
@@ -182,6 +194,7 @@ def run_once(
         false_pos=false_pos,
         contact_err_s=contact_err,
         fsa=fsa,
+        knee_ic=knee,
         cadence_err_spm=float(cad - truth.cadence_spm) if cad is not None else float("nan"),
         running=events.running,
     )
@@ -226,6 +239,9 @@ def summarise_runs(runs: Iterable[RunResult]) -> dict[str, float]:
         row[f"strike_agreement{label}_pct"] = (
             100.0 * float(np.mean(agree)) if agree else float("nan")
         )
+    knee = np.array([d - t for r in runs for (_, is_near, d, t) in r.knee_ic if is_near])
+    row["knee_ic_bias_deg"] = float(knee.mean()) if knee.size else float("nan")
+    row["knee_ic_rmse_deg"] = float(np.sqrt(np.mean(knee**2))) if knee.size else float("nan")
     cad = np.array([r.cadence_err_spm for r in runs])
     row["cadence_err_mean_spm"] = float(np.nanmean(cad)) if np.isfinite(cad).any() else float("nan")
     row["cadence_err_max_abs_spm"] = (
@@ -287,7 +303,8 @@ def run_event_validation(
         ``_false_pos``, ``_bias_ms``, ``_loa_low_ms``, ``_loa_high_ms``; ``contact_bias_ms``,
         ``contact_loa_low_ms``, ``contact_loa_high_ms``, ``contact_rmse_ms``; near-side foot
         ``fsa_bias_deg``, ``fsa_rmse_deg``, ``strike_kappa``, ``strike_agreement_pct`` and the same
-        with ``_far`` for the far foot; ``cadence_err_mean_spm``, ``cadence_err_max_abs_spm``;
+        with ``_far`` for the far foot; ``knee_ic_bias_deg``, ``knee_ic_rmse_deg`` (near-side foot);
+        ``cadence_err_mean_spm``, ``cadence_err_max_abs_spm``;
         ``running_pct`` (runs judged running).
     """
     if trials is None:
@@ -341,6 +358,7 @@ _TABLE_COLUMNS = (
     ("fsa_bias_deg", "FSA bias deg", "{:+.2f}"),
     ("strike_kappa", "kappa", "{:.2f}"),
     ("fsa_rmse_far_deg", "far FSA RMSE", "{:.2f}"),
+    ("knee_ic_rmse_deg", "knee IC RMSE deg", "{:.1f}"),
     ("cadence_err_max_abs_spm", "cadence max|err| spm", "{:.2f}"),
     ("ic_detected_pct", "IC det %", "{:.1f}"),
     ("to_detected_pct", "TO det %", "{:.1f}"),
