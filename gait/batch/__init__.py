@@ -6,8 +6,9 @@
 >>> print(summary.line())                                         # doctest: +SKIP
 
 - **Input** (:mod:`gait.batch.manifest`): a folder searched recursively for videos, or a manifest
-  CSV (``path`` plus optional ``subject``, ``session``, ``view``, ``height_cm``,
-  ``treadmill_speed_mps``, ``slowmo_factor`` and any columns of your own).
+  CSV (``path`` plus optional ``rear``, ``subject``, ``session``, ``view``, ``height_cm``,
+  ``treadmill_speed_mps``, ``slowmo_factor`` and any columns of your own). A row with a ``rear``
+  clip is analysed as a two-view session (``run_analysis(path, ..., rear=...)``).
 - **Engines**: ``"local"`` runs a process per core, each analysing one clip at a time
   (:mod:`gait.batch._local`); ``"ray"`` runs the same job as Ray tasks (:mod:`gait.batch._ray`).
   Both run :func:`gait.pipeline.run_analysis` with ``pose.workers=1`` and give identical results.
@@ -15,6 +16,8 @@
   configuration exists is skipped; results are committed atomically, so an interrupted run simply
   continues. A clip that failed for a reason of its own is not retried unless asked.
 - **Failure isolation**: an error or a crashed worker fails that clip only; ``failures.csv`` says why.
+  With ``timeout_s``, a clip that runs longer is stopped (its worker killed and replaced) and fails
+  with error type ``Timeout``; it is tried again by the next run.
 - **Output** (:mod:`gait.batch._tables`): per clip its analysis folder under ``clips/``; tidy
   ``clips``, ``metrics`` and ``steps`` tables in Parquet and CSV; ``failures.csv``; ``batch.json``
   with the configuration, versions, engine and timings.

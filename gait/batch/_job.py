@@ -9,11 +9,18 @@ A *job* is any picklable callable ``job(path, out_dir, config) -> (report, steps
 ``report`` is the ``report.json`` dict, ``steps`` the per-step DataFrame and ``notes`` optional
 problems with non-essential outputs (kept in ``done.json``); :class:`PipelineJob` (the default) wraps
 :func:`gait.pipeline.run_analysis`. Tests pass small jobs of their own. A job may raise anything:
-the clip is then recorded as failed.
+the clip is then recorded as failed. Two-view rows (a manifest's ``rear`` column) are run as
+``job(path, out_dir, config, rear=rear_path)``; only jobs that take a ``rear`` keyword can run them
+(:func:`takes_rear`), and rows without a rear clip never pass it, so a three-argument job keeps
+working.
+
+Scratch folders are named after the worker's process id (:func:`scratch_prefix`), so that the local
+engine can remove those of a worker it had to kill (:func:`remove_scratch`).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import shutil
@@ -35,14 +42,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[Path, Path, "AnalysisConfig"], tuple[Any, ...]]
-"""``job(path, out_dir, config) -> (report, steps[, notes])``; writes its files into ``out_dir``."""
+Job = Callable[..., tuple[Any, ...]]
+"""``job(path, out_dir, config[, *, rear]) -> (report, steps[, notes])``, writing in ``out_dir``."""
 
 #: Written by the worker next to the job's files: the steps at full precision, for the tables.
 STEPS_PARQUET = "steps.parquet"
 #: Environment of worker processes: one thread per numerical library (clips run in parallel, so more
 #: threads only compete for the cores). Both engines set it, so both compute in the same conditions.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: ``error_type`` of a clip stopped for taking longer than the batch's per-clip limit.
+TIMEOUT_ERROR = "Timeout"
 
 _prepared = False
 
@@ -69,10 +78,11 @@ class ClipTask:
     """What a worker needs to analyse one clip (small and picklable)."""
 
     name: str  # folder name of the clip's results
-    key: str  # content + configuration hash
+    key: str  # content (both clips of a two-view session) + configuration hash
     path: str  # absolute path of the input
     config: AnalysisConfig
-    is_video: bool
+    is_video: bool  # the input or its rear clip is a video (the pose model is needed)
+    rear: str | None = None  # absolute path of the rear-view clip of a two-view session
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,15 @@ class ClipOutcome:
             task.name, task.key, ok=False, error_type=error_type, reason=reason, seconds=seconds
         )
 
+    @classmethod
+    def timed_out(cls, task: ClipTask, timeout_s: float, seconds: float) -> ClipOutcome:
+        """A clip stopped after ``timeout_s``; not final, so the next run tries it again."""
+        reason = (
+            f"Analysis took longer than the {timeout_s:g} s limit; give it more time with "
+            "--timeout-s or analyse a shorter clip."
+        )
+        return cls.crashed(task, reason, TIMEOUT_ERROR, seconds)
+
 
 @dataclass(frozen=True)
 class PipelineJob:
@@ -112,7 +131,9 @@ class PipelineJob:
 
     It writes ``report.json``, ``steps.csv``, ``report.html``, ``track.nc`` and, with ``video``,
     ``overlay.mp4`` (when the clip is available: video inputs, or tracks whose source video is
-    still where it was; it decodes and encodes the clip once more).
+    still where it was; it decodes and encodes the clip once more). With ``rear``, the two clips
+    are analysed as one two-view session: the merged report, both views' steps (``view`` column),
+    ``track_rear.nc`` and, with ``video``, ``overlay_rear.mp4`` as well.
     """
 
     video: bool = True
@@ -125,12 +146,39 @@ class PipelineJob:
         return frozenset({"overlay.mp4"} if self.video else ())
 
     def __call__(
-        self, path: Path, out_dir: Path, config: AnalysisConfig
+        self, path: Path, out_dir: Path, config: AnalysisConfig, *, rear: Path | None = None
     ) -> tuple[dict[str, Any], pd.DataFrame]:
         from gait.pipeline import run_analysis
 
-        analysis, _ = run_analysis(path, out_dir, config, video=self.video)
-        return analysis.report, analysis.metrics.steps
+        if rear is None:
+            analysis, _ = run_analysis(path, out_dir, config, video=self.video)
+            return analysis.report, analysis.metrics.steps
+        session, _ = run_analysis(path, out_dir, config, rear=rear, video=self.video)
+        return session.report, session.metrics.steps
+
+
+def takes_rear(job: Job) -> bool:
+    """Whether ``job`` takes the ``rear`` keyword of two-view rows (``True`` if unknown)."""
+    try:
+        params = inspect.signature(job).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(
+        p.kind is p.VAR_KEYWORD
+        or (p.name == "rear" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
+        for p in params
+    )
+
+
+def scratch_prefix(pid: int | None = None) -> str:
+    """Name prefix of the scratch folders of worker process ``pid`` (default: this process)."""
+    return f"gait-batch-{os.getpid() if pid is None else pid}-"
+
+
+def remove_scratch(pid: int) -> None:
+    """Remove the scratch folders a killed worker process ``pid`` of this machine left behind."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{scratch_prefix(pid)}*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _read_tree(folder: Path) -> dict[str, bytes]:
@@ -173,12 +221,13 @@ def run_job(task: ClipTask, job: Job) -> ClipOutcome:
     """
     worker = f"{socket.gethostname()}:{os.getpid()}"
     t0 = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix="gait-batch-"))
+    tmp = Path(tempfile.mkdtemp(prefix=scratch_prefix()))
     try:
         out = tmp / "out"
         out.mkdir()
         try:
-            _report, steps, *rest = job(Path(task.path), out, task.config)
+            rear = {} if task.rear is None else {"rear": Path(task.rear)}
+            _report, steps, *rest = job(Path(task.path), out, task.config, **rear)
             steps.to_parquet(out / STEPS_PARQUET, index=False)
             notes = tuple(str(n) for n in rest[0]) if rest else ()
             files = _read_tree(out)

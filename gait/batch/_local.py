@@ -9,6 +9,11 @@ dead worker fails exactly the clip it was running and is replaced.
 Workers are reused across clips (imports, model-file checks and native libraries are loaded once per
 process), ignore SIGINT (Ctrl-C stops the driver, which stops them) and run with one thread per
 numerical library (:data:`gait.batch._job.WORKER_ENV`), since the parallelism is across clips.
+
+With a per-clip time limit (``timeout_s``), the driver kills (SIGKILL) a worker whose clip runs
+longer, records the clip as timed out and starts a fresh worker for the clips still to run; the
+clock starts when the clip is sent to a worker that is ready. The scratch folders of a killed,
+crashed or terminated worker are removed by the driver (:func:`gait.batch._job.remove_scratch`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,15 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from gait.batch._job import WORKER_ENV, ClipOutcome, ClipTask, Job, prepare_worker_process, run_job
+from gait.batch._job import (
+    WORKER_ENV,
+    ClipOutcome,
+    ClipTask,
+    Job,
+    prepare_worker_process,
+    remove_scratch,
+    run_job,
+)
 from gait.errors import GaitError
 
 OnOutcome = Callable[[ClipTask, ClipOutcome], None]
@@ -144,9 +157,32 @@ def _collect(slot: _Slot) -> ClipOutcome | None:
     if slot.proc.is_alive():
         return None
     slot.proc.join()
+    remove_scratch(slot.proc.pid)
     return ClipOutcome.crashed(
         slot.task, _death_reason(slot.proc), seconds=time.perf_counter() - slot.started
     )
+
+
+def _elapsed_s(slot: _Slot) -> float:
+    return time.perf_counter() - slot.started
+
+
+def _stop_overdue(slot: _Slot, timeout_s: float) -> ClipOutcome:
+    """Kill the worker of a clip that ran past ``timeout_s``; the clip's outcome is a timeout."""
+    assert slot.task is not None
+    seconds = _elapsed_s(slot)
+    slot.proc.kill()
+    slot.proc.join()
+    remove_scratch(slot.proc.pid)
+    return ClipOutcome.timed_out(slot.task, timeout_s, seconds)
+
+
+def _wait_s(busy: list[_Slot], timeout_s: float | None) -> float:
+    """How long to wait for a result: at most 1 s, and no later than the first clip's time limit."""
+    if timeout_s is None or not busy:
+        return 1.0
+    first = min(s.started for s in busy) + timeout_s - time.perf_counter()
+    return min(1.0, max(0.0, first) + 0.01)
 
 
 def _stop(slots: list[_Slot], *, hard: bool) -> None:
@@ -163,16 +199,24 @@ def _stop(slots: list[_Slot], *, hard: bool) -> None:
             s.proc.terminate()
             s.proc.join()
         s.conn.close()
+        if s.proc.pid is not None:  # a worker terminated mid-clip leaves its scratch folder
+            remove_scratch(s.proc.pid)
 
 
 def run_local(
-    tasks: Sequence[ClipTask], job: Job, *, workers: int, on_outcome: OnOutcome
+    tasks: Sequence[ClipTask],
+    job: Job,
+    *,
+    workers: int,
+    on_outcome: OnOutcome,
+    timeout_s: float | None = None,
 ) -> dict[str, Any]:
     """Run ``job`` on every task with ``workers`` processes; ``on_outcome`` is called in the driver.
 
-    Returns engine details for ``batch.json``. ``KeyboardInterrupt`` (raised in the driver, e.g. by
-    Ctrl-C or by ``on_outcome``) terminates the workers and propagates; clips already reported
-    through ``on_outcome`` are unaffected.
+    A clip still running after ``timeout_s`` seconds (``None``: no limit) is stopped by killing its
+    worker (see the module notes). Returns engine details for ``batch.json``.
+    ``KeyboardInterrupt`` (raised in the driver, e.g. by Ctrl-C or by ``on_outcome``) terminates
+    the workers and propagates; clips already reported through ``on_outcome`` are unaffected.
     """
     ctx = mp.get_context("spawn")
     pending = deque(tasks)
@@ -183,6 +227,7 @@ def run_local(
         "workers": n_workers,
         "start_method": "spawn",
         "workers_replaced": 0,
+        "timed_out": 0,
     }
     if not tasks:
         return info
@@ -199,11 +244,17 @@ def run_local(
                     s.task, s.started = pending.popleft(), time.perf_counter()
                     s.conn.send(s.task)
             busy = [s for s in slots if s.task is not None]
-            wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=1.0)
+            wait(
+                [s.conn for s in busy] + [s.proc.sentinel for s in busy],
+                timeout=_wait_s(busy, timeout_s),
+            )
             for i, s in enumerate(slots):
                 if s.task is None:
                     continue
                 outcome = _collect(s)
+                if outcome is None and timeout_s is not None and _elapsed_s(s) > timeout_s:
+                    outcome = _stop_overdue(s, timeout_s)
+                    info["timed_out"] += 1
                 if outcome is None:
                     continue
                 task, s.task = s.task, None

@@ -106,20 +106,24 @@ class Item:
     file_sha256: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     unreadable: Failed | None = None
+    rear_sha256: str = ""
 
     def done(self) -> Done:
         assert self.task is not None
-        return Done(self.entry, self.task.name, self.file_sha256, self.settings)
+        return Done(self.entry, self.task.name, self.file_sha256, self.settings, self.rear_sha256)
 
 
-def _unreadable(entry: ClipEntry, err: OSError) -> Item:
+def _unreadable(entry: ClipEntry, err: OSError, *, rear: bool = False) -> Item:
     what = (
         "does not exist"
         if isinstance(err, FileNotFoundError)
         else f"cannot be read ({err.strerror})"
     )
     name = clip_name(entry.path.stem, "-" * 10, entry.subject, entry.session)
-    reason = f"File '{entry.label}' {what}; check the path."
+    if rear:
+        reason = f"Rear file '{entry.rear_label}' {what}; check the path in the rear column."
+    else:
+        reason = f"File '{entry.label}' {what}; check the path."
     return Item(entry, None, unreadable=Failed(entry, name, type(err).__name__, reason))
 
 
@@ -129,7 +133,8 @@ def plan(
     """One :class:`Item` per entry, in order, and warnings about settings the analysis ignores.
 
     Entries with the same folder name (same labels, file stem, content and configuration) share
-    one task object, so the clip is analysed once.
+    one task object, so the clip is analysed once. A two-view entry's key includes its rear clip's
+    content; an entry whose file or rear file cannot be read gets no task (a failure row).
     """
     cache = HashCache(store.book_dir / "hashes.json")
     jid = job_id(job)
@@ -143,14 +148,22 @@ def plan(
         except OSError as err:
             items.append(_unreadable(entry, err))
             continue
+        try:
+            rear_sha = None if entry.rear is None else cache.sha256(entry.rear)
+        except OSError as err:
+            items.append(_unreadable(entry, err, rear=True))
+            continue
         cfg = clip_config(config, entry, warnings)
-        key = result_key(sha, config_hash({**cfg.to_dict(), "file_sha256": files}, jid))
+        key = result_key(sha, config_hash({**cfg.to_dict(), "file_sha256": files}, jid), rear_sha)
         name = clip_name(entry.path.stem, key, entry.subject, entry.session)
-        task = tasks.setdefault(name, ClipTask(name, key, str(entry.path), cfg, entry.is_video))
+        rear = None if entry.rear is None else str(entry.rear)
+        task = tasks.setdefault(
+            name, ClipTask(name, key, str(entry.path), cfg, entry.is_video, rear=rear)
+        )
         shown = {
             col: getattr(entry, n) if getattr(entry, n) is not None else _setting(cfg, n)
             for n, col in SHOWN_SETTINGS.items()
         }
-        items.append(Item(entry, task, sha, shown))
+        items.append(Item(entry, task, sha, shown, rear_sha256=rear_sha or ""))
     cache.save()
     return items, warnings

@@ -10,6 +10,12 @@ a fresh tracker for its result to be the same whichever worker and whichever cli
 local engine does the same). No more than ``workers`` tasks are in flight (default: the cluster's
 CPUs), so Ctrl-C has little to cancel.
 
+With a per-clip time limit (``timeout_s``), a task still running when its time is up is cancelled
+with ``ray.cancel(force=True)``, which kills its worker process (Ray starts another for the next
+tasks), and the clip is recorded as timed out. The clock starts when the task is submitted, so it
+includes the start of a new Ray worker process (a few seconds for the first clips). The scratch
+folder of a killed Ray worker is left in its machine's temporary folder.
+
 With no address, a local Ray runtime is started (``ray.init(address="local", num_cpus=workers,
 include_dashboard=False)``) and shut down at the end; an already initialised Ray (e.g. in a
 notebook or a test) is used as it is. On a cluster, every node must see the clips at the same
@@ -91,6 +97,14 @@ def _failure(ray: Any, task: ClipTask, err: Exception, seconds: float) -> ClipOu
     )
 
 
+def _wait_s(running: dict[Any, tuple[ClipTask, float]], timeout_s: float | None) -> float:
+    """How long to wait for a result: at most 1 s, and no later than the first task's time limit."""
+    if timeout_s is None or not running:
+        return 1.0
+    first = min(t for _, t in running.values()) + timeout_s - time.perf_counter()
+    return min(1.0, max(0.0, first) + 0.01)
+
+
 def run_ray(
     tasks: Sequence[ClipTask],
     job: Job,
@@ -98,8 +112,13 @@ def run_ray(
     workers: int | None,
     address: str | None,
     on_outcome: OnOutcome,
+    timeout_s: float | None = None,
 ) -> dict[str, Any]:
-    """Run ``job`` on every task as Ray tasks; ``on_outcome`` is called in the driver (see module notes)."""
+    """Run ``job`` on every task as Ray tasks; ``on_outcome`` is called in the driver.
+
+    See the module notes. A task still running after ``timeout_s`` seconds (``None``: no limit) is
+    cancelled, killing its worker process, and its clip recorded as timed out.
+    """
     ray = _import_ray()
     t0 = time.perf_counter()
     started = _connect(ray, address, workers)
@@ -109,6 +128,7 @@ def run_ray(
         "address": address or "local",
         "started_runtime": started,
         "init_s": round(time.perf_counter() - t0, 3),
+        "timed_out": 0,
     }
     running: dict[Any, tuple[ClipTask, float]] = {}
     cancelled = True
@@ -119,18 +139,37 @@ def run_ray(
         remote = ray.remote(num_cpus=1, max_retries=0)(_run_clip)
         job_ref = ray.put(job)
         queue = list(reversed(tasks))
+
+        def finish(ref: Any) -> None:
+            task, t_start = running.pop(ref)
+            try:
+                outcome = ray.get(ref)
+            except ray.exceptions.RayError as err:
+                outcome = _failure(ray, task, err, time.perf_counter() - t_start)
+            on_outcome(task, outcome)
+
         while queue or running:
             while queue and len(running) < window:
                 task = queue.pop()
                 running[remote.remote(task, job_ref)] = (task, time.perf_counter())
-            ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
+            ready, _ = ray.wait(list(running), num_returns=1, timeout=_wait_s(running, timeout_s))
             for ref in ready:
+                finish(ref)
+            if timeout_s is None:
+                continue
+            now = time.perf_counter()
+            overdue = [ref for ref, (_, t_start) in running.items() if now - t_start > timeout_s]
+            if not overdue:
+                continue
+            # finished meanwhile: a result, not a timeout
+            ready, overdue = ray.wait(overdue, num_returns=len(overdue), timeout=0)
+            for ref in ready:
+                finish(ref)
+            for ref in overdue:
                 task, t_start = running.pop(ref)
-                try:
-                    outcome = ray.get(ref)
-                except ray.exceptions.RayError as err:
-                    outcome = _failure(ray, task, err, time.perf_counter() - t_start)
-                on_outcome(task, outcome)
+                ray.cancel(ref, force=True)
+                info["timed_out"] += 1
+                on_outcome(task, ClipOutcome.timed_out(task, timeout_s, now - t_start))
         cancelled = False
     finally:
         if cancelled:

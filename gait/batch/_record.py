@@ -78,6 +78,7 @@ def clip_marker(task: ClipTask, outcome: ClipOutcome, job: Job, label: str) -> d
         "key": task.key,
         "path": label,
         "source": task.path,
+        "rear_source": task.rear,
         "gait_version": __version__,
         "job": job_id(job),
         "requested": sorted(requested(job)),

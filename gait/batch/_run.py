@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gait.batch._job import ClipOutcome, ClipTask, Job, PipelineJob, job_id
+from gait.batch._job import ClipOutcome, ClipTask, Job, PipelineJob, job_id, takes_rear
 from gait.batch._plan import Item, batch_config, plan
 from gait.batch._record import clip_marker, now_utc, requested, timings, versions
 from gait.batch._store import Store, config_hash, write_atomic
@@ -74,9 +75,9 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _size(path: str) -> int:
+def _size(path: str | None) -> int:
     try:
-        return os.stat(path).st_size
+        return 0 if path is None else os.stat(path).st_size
     except OSError:
         return 0
 
@@ -120,7 +121,7 @@ class _Run:
                 self.status[task.name] = "todo"
                 self.todo.append(task)
         # Largest files first: a long clip started last would leave the other workers idle at the end.
-        self.todo.sort(key=lambda t: -_size(t.path))
+        self.todo.sort(key=lambda t: -(_size(t.path) + _size(t.rear)))
 
     def planned(self) -> None:
         self.failed_so_far = self.count(Failed)
@@ -169,17 +170,26 @@ class _Run:
         return out
 
 
-def _engine(engine: Engine, run: _Run, workers: int | None, address: str | None) -> dict[str, Any]:
+def _engine(
+    engine: Engine, run: _Run, workers: int | None, address: str | None, timeout_s: float | None
+) -> dict[str, Any]:
     if engine == "local":
         from gait.batch._local import run_local
 
         n = workers or default_workers()
-        return run_local(run.todo, run.job, workers=n, on_outcome=run.on_outcome)
+        return run_local(
+            run.todo, run.job, workers=n, on_outcome=run.on_outcome, timeout_s=timeout_s
+        )
     if engine == "ray":
         from gait.batch._ray import run_ray
 
         return run_ray(
-            run.todo, run.job, workers=workers, address=address, on_outcome=run.on_outcome
+            run.todo,
+            run.job,
+            workers=workers,
+            address=address,
+            on_outcome=run.on_outcome,
+            timeout_s=timeout_s,
         )
     raise BatchInputError(f"Expected engine 'local' or 'ray', got '{engine}'.")
 
@@ -190,10 +200,16 @@ def _preflight(run: _Run, config: AnalysisConfig) -> tuple[str, ...]:
     Raises
     ------
     GaitError
-        The pose model is missing (when videos are to be analysed) or the rules file is invalid.
+        The pose model is missing (when videos are to be analysed), the rules file is invalid, or
+        the input has two-view rows and the job takes no rear clip.
     """
     from gait.flags import load_rules
 
+    if any(t.rear is not None for t in run.todo) and not takes_rear(run.job):
+        raise BatchInputError(
+            f"The manifest has rear clips but the job {job_id(run.job)} takes no 'rear' keyword; "
+            "remove the rear column or use a job that analyses two-view sessions."
+        )
     if isinstance(run.job, PipelineJob) and any(t.is_video for t in run.todo):
         from gait.pose import resolve_model
 
@@ -214,6 +230,7 @@ def run_batch(
     inputs: Inputs = "videos",
     job: Job | None = None,
     progress: Callable[[BatchEvent], None] | None = None,
+    timeout_s: float | None = None,
 ) -> BatchSummary:
     """Analyse every clip of a folder or manifest into ``out_dir``; see :mod:`gait.batch`.
 
@@ -237,20 +254,31 @@ def run_batch(
     inputs
         What a folder scan picks up: ``"videos"``, ``"tracks"`` (``.nc``) or ``"both"``.
     job
-        ``job(path, out_dir, config) -> (report, steps[, notes])``; default :class:`PipelineJob`.
+        ``job(path, out_dir, config) -> (report, steps[, notes])``, called with ``rear=`` as well
+        for two-view rows (a manifest's ``rear`` column); default :class:`PipelineJob`.
     progress
         Called with a :class:`BatchEvent` once planned and after each clip (in this process).
+    timeout_s
+        Longest time one clip may take (``None``: no limit). A clip that takes longer is stopped
+        (its worker process is killed and replaced) and recorded as failed with error type
+        ``Timeout``; like a crash, it is tried again by the next run.
 
     Raises
     ------
     GaitError
-        The input or output folder cannot be used, the pose model is missing, or the engine cannot
-        start. A clip's own failure never raises: it is a row of ``failures.csv``.
+        The input or output folder cannot be used, the pose model is missing, ``timeout_s`` is not
+        positive, or the engine cannot start. A clip's own failure never raises: it is a row of
+        ``failures.csv``.
     KeyboardInterrupt
         After writing the tables and ``batch.json`` of the clips finished so far (as for any
         error raised while the clips run).
     """
     t0 = time.perf_counter()
+    if timeout_s is not None and not (math.isfinite(timeout_s) and timeout_s > 0):
+        raise BatchInputError(
+            f"Expected a per-clip time limit > 0 s, got {timeout_s}; "
+            "give a positive number of seconds."
+        )
     out = Path(out_dir).expanduser().resolve()
     job = PipelineJob() if job is None else job
     if isinstance(source, (str, Path)):
@@ -272,7 +300,7 @@ def run_batch(
         record["engine"] = {"name": engine}
         t_run = time.perf_counter()
         try:
-            record["engine"] = _engine(engine, run, workers, address)
+            record["engine"] = _engine(engine, run, workers, address, timeout_s)
         except BaseException as err:  # noqa: BLE001 - Ctrl-C or a broken engine: keep what is done
             stopped_by = err
         times["run_s"] = time.perf_counter() - t_run
@@ -290,7 +318,12 @@ def run_batch(
             tables=tables,
             interrupted=stopped_by is not None,
         )
-        record["options"] = {"resume": resume, "retry_failed": retry_failed, "job": repr(job)}
+        record["options"] = {
+            "resume": resume,
+            "retry_failed": retry_failed,
+            "timeout_s": timeout_s,
+            "job": repr(job),
+        }
         _write_record(record, summary, run, config, stopped_by, times, sorted(warnings))
     if stopped_by is not None:
         raise stopped_by

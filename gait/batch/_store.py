@@ -10,8 +10,9 @@ Layout of ``OUTDIR``::
     clips/<name>/                a clip's analysis folder; ``done.json`` inside marks it complete
     .gait-batch/                 bookkeeping: lock, file-hash cache, failure records, temporary folders
 
-A clip's **key** is the SHA-256 of its file's SHA-256, the analysis configuration
-(``AnalysisConfig.to_dict()`` after the per-clip overrides), the gait version and the job identity.
+A clip's **key** is the SHA-256 of its file's SHA-256 (and its rear clip's, for a two-view row), the
+analysis configuration (``AnalysisConfig.to_dict()`` after the per-clip overrides), the gait version
+and the job identity.
 Its folder ``<name>`` is ``<subject>_<session>_<file stem>-<key[:10]>``, so a new configuration gets
 new folders and never overwrites old results. Only the driver writes here: a finished clip is written
 into ``.gait-batch/tmp/``, ``done.json`` last, and the folder is then renamed into ``clips/``
@@ -57,9 +58,11 @@ def config_hash(config_dict: Mapping[str, Any], job: str) -> str:
     ).hexdigest()
 
 
-def result_key(content_sha256: str, cfg_hash: str) -> str:
-    """Key of a clip's result: same file content and same configuration give the same key."""
-    return hashlib.sha256(f"{content_sha256}:{cfg_hash}".encode()).hexdigest()
+def result_key(content_sha256: str, cfg_hash: str, rear_sha256: str | None = None) -> str:
+    """Key of a clip's result: the same file content (of both files, for a two-view session) and the
+    same configuration give the same key."""
+    content = content_sha256 if rear_sha256 is None else f"{content_sha256}+rear:{rear_sha256}"
+    return hashlib.sha256(f"{content}:{cfg_hash}".encode()).hexdigest()
 
 
 def _slug(text: str) -> str:
@@ -213,6 +216,7 @@ class Store:
         record = {
             "key": task.key,
             "path": path_label,
+            "rear_source": task.rear,
             "error_type": outcome.error_type,
             "reason": outcome.reason,
             "final": outcome.final,

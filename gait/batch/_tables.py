@@ -6,8 +6,10 @@ uninterrupted run and the Ray engine give byte-identical tables. Rows follow the
 
 ``clips``
     One row per analysed clip: ``clip_id`` (its folder name), ``path``, ``subject``, ``session``,
-    the manifest's extra columns, the clip's settings and properties, then each summary metric's
-    value in a column named like the report's metric key (``cadence_spm``), then
+    ``rear`` (the rear-view clip of a two-view row as the manifest gives it; empty for a single
+    clip), the manifest's extra columns, ``file_sha256`` and ``rear_sha256``, the clip's settings
+    and properties (a two-view row's ``view`` is e.g. ``side_left+rear``), then each summary
+    metric's value in a column named like the report's metric key (``cadence_spm``), then
     ``<metric>_confidence`` (high/medium/low), the foot-strike pattern and angle per foot, ``flags``
     (the fired flag codes joined by ``;``), one nullable boolean ``flag_<code>`` column per flag
     rule (true: fired; false: assessed, not fired; empty: not assessed for this clip, e.g. pelvic
@@ -17,9 +19,10 @@ uninterrupted run and the Ray engine give byte-identical tables. Rows follow the
     One row per clip and metric, with every field of the report (value, unit, n, sd, uncertainty,
     confidence, note): the long form of the metric columns of ``clips``.
 ``steps``
-    One row per step: the clip's id columns, then the columns of the clip's ``steps.csv``.
+    One row per step: the clip's id columns, then the columns of the clip's ``steps.csv`` (for a
+    two-view row, both views' steps, told apart by its ``view`` column).
 ``failures``
-    One row per failed clip: id columns, ``error_type`` and ``reason`` (one sentence).
+    One row per failed clip: id columns, ``rear``, ``error_type`` and ``reason`` (one sentence).
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ from gait.batch._store import Store, write_atomic
 from gait.batch.manifest import ClipEntry
 
 ID_COLUMNS = ("clip_id", "path", "subject", "session")
+#: First columns of ``clips``: the ids and the rear clip of a two-view row (empty for single clips).
+CLIP_COLUMNS = (*ID_COLUMNS, "rear")
 METRIC_FIELDS = ("value", "unit", "n", "sd", "uncertainty", "confidence", "note")
-FAILURE_COLUMNS = (*ID_COLUMNS, "error_type", "reason")
+FAILURE_COLUMNS = (*CLIP_COLUMNS, "error_type", "reason")
 #: Columns whose type must not depend on the data (an all-empty column would otherwise be untyped).
 _FLOAT = {
     "duration_s",
@@ -58,6 +63,8 @@ _TEXT = {
     "subject",
     "session",
     "file_sha256",
+    "rear",
+    "rear_sha256",
     "view",
     "manifest_view",
     "direction",
@@ -81,6 +88,7 @@ class Done:
     name: str
     file_sha256: str
     settings: dict[str, Any]  # per-clip height_cm and treadmill_speed_mps in effect
+    rear_sha256: str = ""  # of the rear clip of a two-view row
 
 
 @dataclass(frozen=True)
@@ -106,9 +114,10 @@ def _clip_row(
     done: Done, report: dict[str, Any], steps: pd.DataFrame, codes: Sequence[str]
 ) -> dict[str, Any]:
     clip = report.get("clip", {})
-    row = {**_ids(done.entry, done.name), **dict(done.entry.extra)}
+    row = {**_ids(done.entry, done.name), "rear": done.entry.rear_label, **dict(done.entry.extra)}
     row.update(
         file_sha256=done.file_sha256,
+        rear_sha256=done.rear_sha256 or None,
         view=report.get("view"),
         direction=report.get("direction"),
         running=report.get("running"),
@@ -185,7 +194,12 @@ def build_tables(
     for res in results:
         if isinstance(res, Failed):
             failures.append(
-                {**_ids(res.entry, res.name), "error_type": res.error_type, "reason": res.reason}
+                {
+                    **_ids(res.entry, res.name),
+                    "rear": res.entry.rear_label,
+                    "error_type": res.error_type,
+                    "reason": res.reason,
+                }
             )
             continue
         folder = store.clips_dir / res.name
@@ -201,7 +215,7 @@ def build_tables(
             steps.append(clip_steps.assign(**ids)[[*ids, *clip_steps.columns]])
     ids_frame = pd.DataFrame(columns=list(ID_COLUMNS))
     return {
-        "clips": _frame(clips, ID_COLUMNS, metric_keys, extra),
+        "clips": _frame(clips, CLIP_COLUMNS, metric_keys, extra),
         "metrics": _frame(metrics, (*ID_COLUMNS, "metric", *METRIC_FIELDS)),
         "steps": (pd.concat(steps, ignore_index=True) if steps else ids_frame).astype(
             {c: "str" for c in ID_COLUMNS}

@@ -72,8 +72,9 @@ def batch_command(
         Path,
         typer.Argument(
             metavar="INPUT",
-            help="Folder of clips (searched recursively) or manifest CSV (column 'path'; optional subject, "
-            "session, view, height_cm, treadmill_speed_mps, slowmo_factor).",
+            help="Folder of clips (searched recursively) or manifest CSV (column 'path'; optional "
+            "rear (a rear-view clip of the same run: two-view session), subject, session, view, "
+            "height_cm, treadmill_speed_mps, slowmo_factor).",
         ),
     ],
     out_dir: Annotated[
@@ -136,6 +137,14 @@ def batch_command(
         float | None,
         typer.Option(help="Capture fps / playback fps for every clip (manifest wins)."),
     ] = None,
+    timeout_s: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout-s",
+            help="Seconds a clip may take; a clip that takes longer is stopped and recorded as "
+            "failed (default: no limit).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse every clip of a folder or manifest: per-clip folders plus clips/steps/metrics tables."""
     import dataclasses
@@ -169,6 +178,7 @@ def batch_command(
             inputs=inputs.value,
             job=PipelineJob(video=video),
             progress=progress,
+            timeout_s=timeout_s,
         )
     except KeyboardInterrupt:
         progress.close()

@@ -12,6 +12,11 @@ to the manifest's folder. Optional columns (empty cells mean "not given"):
 
 ``subject``, ``session``
     Labels carried into every table and into the clip's folder name.
+``rear``
+    A rear-view clip or track of the same run (relative to the manifest's folder, like ``path``):
+    the row is then analysed as a two-view session (``path`` the side view, see
+    :func:`gait.pipeline.run_analysis`); shown as ``rear`` in ``clips.csv``. A ``view`` forces the
+    view of the clip whose role it names (:func:`gait.session.role_configs`).
 ``view``
     The camera view, ``side_left``, ``side_right``, ``rear`` or ``front``: shown as ``manifest_view``
     in ``clips.csv``, and forced when the analysis configuration has a ``view`` setting.
@@ -24,8 +29,9 @@ to the manifest's folder. Optional columns (empty cells mean "not given"):
 
 Any other column is carried, as text, into ``clips.csv`` unchanged (e.g. ``condition``, ``shoe``).
 A manifest may list any file that ``gait.pipeline.run_analysis`` reads, including ``.csv`` tracks.
-Bad manifest values stop the batch before it starts (one line naming the row); a listed file that
-does not exist is recorded as a failed clip instead, so one typo does not stop a long batch.
+Bad manifest values stop the batch before it starts (one line naming the row); a listed file
+(``path`` or ``rear``) that does not exist is recorded as a failed clip instead, so one typo does
+not stop a long batch. Folder scans have no rear clips.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ FOLDER_TRACK_SUFFIXES = (".nc",)
 #: Manifest columns with a meaning; every other column is carried through as text.
 KNOWN_COLUMNS = (
     "path",
+    "rear",
     "subject",
     "session",
     "view",
@@ -60,9 +67,11 @@ RESERVED_COLUMNS = frozenset(
     {
         "clip_id",
         "path",
+        "rear",
         "subject",
         "session",
         "file_sha256",
+        "rear_sha256",
         "view",
         "direction",
         "running",
@@ -106,6 +115,9 @@ class ClipEntry:
         Per-clip analysis settings; ``None`` keeps the batch configuration's value.
     extra
         Other manifest columns, ``(name, text)`` pairs in manifest order.
+    rear, rear_label
+        Absolute path of the rear-view clip of a two-view session, and its text as written in the
+        manifest; ``None`` for a single clip.
     """
 
     path: Path
@@ -117,10 +129,15 @@ class ClipEntry:
     treadmill_speed_mps: float | None = None
     slowmo_factor: float | None = None
     extra: tuple[tuple[str, str], ...] = field(default=())
+    rear: Path | None = None
+    rear_label: str | None = None
 
     @property
     def is_video(self) -> bool:
-        return self.path.suffix.lower() in VIDEO_SUFFIXES
+        """The clip, or its rear clip, is a video (its analysis runs the pose model)."""
+        return any(
+            p is not None and p.suffix.lower() in VIDEO_SUFFIXES for p in (self.path, self.rear)
+        )
 
 
 def _suffixes(inputs: Inputs) -> tuple[str, ...]:
@@ -181,16 +198,21 @@ def _number(text: str, column: str, where: str) -> float | None:
     return value
 
 
+def _resolve(text: str, base: Path) -> Path:
+    path = Path(text).expanduser()
+    return (path if path.is_absolute() else base / path).resolve()
+
+
 def _entry(row: dict[str, str], base: Path, where: str, extras: list[str]) -> ClipEntry:
     text = row["path"]
     if text == "":
         raise BatchInputError(f"{where}: the path is empty.")
-    path = Path(text).expanduser()
+    rear = row.get("rear", "") or None
     view = row.get("view", "") or None
     if view is not None and view not in VIEWS:
         raise BatchInputError(f"{where}: view '{view}' is not one of {', '.join(VIEWS)}.")
     return ClipEntry(
-        path=(path if path.is_absolute() else base / path).resolve(),
+        path=_resolve(text, base),
         label=text,
         subject=row.get("subject", "") or None,
         session=row.get("session", "") or None,
@@ -201,6 +223,8 @@ def _entry(row: dict[str, str], base: Path, where: str, extras: list[str]) -> Cl
         ),
         slowmo_factor=_number(row.get("slowmo_factor", ""), "slowmo_factor", where),
         extra=tuple((name, row.get(name, "")) for name in extras),
+        rear=None if rear is None else _resolve(rear, base),
+        rear_label=rear,
     )
 
 

@@ -7,10 +7,15 @@ A "clip" here is a small text file (any suffix) holding a JSON object, read by :
 - ``{"fail": "message"}``: raises a GaitError (``NoPersonError``) with that message;
 - ``{"boom": true}``: raises ``RuntimeError`` (a bug, not the clip's fault);
 - ``{"kill": true}``: the worker process kills itself with SIGKILL (a crashed worker);
-- ``{"sleep": 0.5, ...}``: sleeps first (to interrupt a run mid-way);
+- ``{"sleep": 0.5, ...}``: sleeps first (to interrupt a run mid-way, or to overrun a time limit);
 - anything that is not JSON (empty, binary): raises ``VideoReadError``.
 
-Every call appends the clip's file name to ``<log_dir>/calls.log`` so tests can see which clips ran.
+With ``rear`` (a two-view row), the rear file is a JSON object too: ``{"pelvic_drop": 5.0}`` adds a
+``pelvic_drop_deg`` metric measured in the rear view, the report's view becomes ``side_left+rear``
+and the steps get a ``view`` column, as in a real two-view session.
+
+Every call appends the clip's file name to ``<log_dir>/calls.log`` (``side+rear`` for a two-view
+row) so tests can see which clips ran.
 """
 
 from __future__ import annotations
@@ -112,17 +117,14 @@ class FakeJob:
     def requested_outputs(self) -> frozenset[str]:
         return frozenset(["report.html"] if self.html else [])
 
-    def __call__(self, path: Path, out_dir: Path, config) -> tuple[dict, pd.DataFrame, list[str]]:
+    def __call__(
+        self, path: Path, out_dir: Path, config, *, rear: Path | None = None
+    ) -> tuple[dict, pd.DataFrame, list[str]]:
         if self.log_dir is not None:
             with open(Path(self.log_dir) / "calls.log", "a") as fh:
-                fh.write(path.name + "\n")
-        try:
-            spec = json.loads(path.read_text())
-            assert isinstance(spec, dict)
-        except (ValueError, UnicodeError, AssertionError):
-            raise VideoReadError(
-                f"'{path.name}' is not a readable video; check the file."
-            ) from None
+                fh.write(path.name + ("" if rear is None else f"+{rear.name}") + "\n")
+        spec = _spec(path)
+        rear_spec = None if rear is None else _spec(rear)
         time.sleep(float(spec.get("sleep", 0.0)))
         if "fail" in spec:
             raise NoPersonError(str(spec["fail"]))
@@ -131,6 +133,18 @@ class FakeJob:
         if spec.get("kill"):
             os.kill(os.getpid(), signal.SIGKILL)
         report = _report(path, spec, config)
+        if rear_spec is not None:
+            report["view"] = f"{report['view']}+rear"
+            report["metrics"]["pelvic_drop_deg"] = {
+                "value": float(rear_spec.get("pelvic_drop", 4.0)),
+                "unit": "deg",
+                "n": 8,
+                "sd": 1.0,
+                "uncertainty": 0.4,
+                "confidence": "medium",
+                "note": None,
+                "source_view": "rear",
+            }
         n = int(spec.get("steps", 4))
         cadence = report["metrics"]["cadence_spm"]["value"]
         steps = pd.DataFrame(
@@ -141,11 +155,33 @@ class FakeJob:
                 "contact_time_s": [0.2 + 0.001 * i + 1e-9 for i in range(n)],
             }
         )
+        if rear_spec is not None:
+            steps.insert(0, "view", "side_left")
         (out_dir / "report.json").write_text(json.dumps(report, indent=2))
         steps.to_csv(out_dir / "steps.csv", index=False, float_format="%.5g")
         if self.html:
             (out_dir / "report.html").write_text("<html></html>")
         return report, steps, []
+
+
+def _spec(path: Path) -> dict:
+    try:
+        spec = json.loads(path.read_text())
+        assert isinstance(spec, dict)
+    except (ValueError, UnicodeError, AssertionError):
+        raise VideoReadError(f"'{path.name}' is not a readable video; check the file.") from None
+    return spec
+
+
+@dataclass(frozen=True)
+class SideOnlyJob:
+    """A job of the original three-argument form: it cannot take a rear clip."""
+
+    cache_id = "tests.batch.SideOnlyJob"
+
+    def __call__(self, path: Path, out_dir: Path, config) -> tuple[dict, pd.DataFrame]:
+        report, steps, _ = FakeJob(html=False)(path, out_dir, config)
+        return report, steps
 
 
 def fake_pipeline_job(video: bool = True) -> FakeJob:

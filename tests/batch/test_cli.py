@@ -45,6 +45,7 @@ def test_help_lists_the_options(app: typer.Typer) -> None:
         "--height-cm",
         "--rules",
         "--slowmo-factor",
+        "--timeout-s",
     ):
         assert option in result.output, option
 
@@ -80,6 +81,10 @@ def test_run_prints_a_plan_and_a_summary_and_resumes(
         (["{clips}/../bad.csv"], "gait: error: bad.csv line 2: height_cm 'tall' is not a number."),
         (["{clips}", "--rules", "{clips}/missing.toml"], "gait: error: Rules file"),
         (["{clips}", "--view", "diagonal"], "gait: error: Unknown view 'diagonal'; use one of"),
+        (
+            ["{clips}", "--timeout-s", "0"],
+            "gait: error: Expected a per-clip time limit > 0 s, got 0.0; give a positive number",
+        ),
     ],
 )
 def test_user_errors_are_one_line(

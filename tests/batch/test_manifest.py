@@ -94,6 +94,8 @@ def test_manifest_columns_relative_paths_and_extras(tmp_path: Path) -> None:
         ("path\n\n", r"lists no clips"),
         ("path,subject\n,S1\n", r"line 2: the path is empty"),
         ("path,clip_id\na.mp4,x\n", r"clip_id clash with output columns"),
+        ("path,rear_sha256\na.mp4,x\n", r"rear_sha256 clash with output columns"),
+        ("path,rear,view\na.mp4,b.mp4,sideways\n", r"line 2: view 'sideways' is not one of"),
     ],
 )
 def test_manifest_errors_name_the_row(tmp_path: Path, body: str, message: str) -> None:
@@ -102,6 +104,26 @@ def test_manifest_errors_name_the_row(tmp_path: Path, body: str, message: str) -
     with pytest.raises(BatchInputError, match=message) as info:
         read_manifest(m)
     assert isinstance(info.value, GaitError) and "\n" not in str(info.value)
+
+
+def test_manifest_rear_column_is_a_path_like_path(tmp_path: Path) -> None:
+    m = tmp_path / "m" / "manifest.csv"
+    m.parent.mkdir()
+    m.write_text(
+        f"path,rear,shoe\n../v/side.mp4,../v/rear.mov,A\nb.nc,,B\nc.mp4,{tmp_path / 'r.nc'},C\n"
+    )
+    a, b, c = read_manifest(m)
+    assert a.rear == (tmp_path / "v/rear.mov").resolve() and a.rear_label == "../v/rear.mov"
+    assert a.extra == (("shoe", "A"),)  # rear is a known column, not carried as an extra
+    assert (b.rear, b.rear_label) == (None, None) and not b.is_video
+    assert c.rear == tmp_path / "r.nc" and c.is_video
+    # a track with a rear video needs the pose model, as a video does
+    assert read_manifest(_write(tmp_path / "n.csv", "path,rear\nside.nc,rear.mp4\n"))[0].is_video
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
 
 
 def test_manifest_with_bom_and_spaces(tmp_path: Path) -> None:
