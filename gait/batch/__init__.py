@@ -23,17 +23,50 @@
   with the configuration, versions, engine and timings.
 """
 
-from gait.batch._job import ClipOutcome, ClipTask, Job, PipelineJob
-from gait.batch._run import BatchEvent, BatchSummary, default_workers, run_batch
-from gait.batch._store import OutputFolderError
-from gait.batch.manifest import (
-    VIDEO_SUFFIXES,
-    BatchInputError,
-    ClipEntry,
-    load_input,
-    read_manifest,
-    scan_folder,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gait.batch._job import ClipOutcome, ClipTask, Job, PipelineJob
+    from gait.batch._run import BatchEvent, BatchSummary, default_workers, run_batch
+    from gait.batch._store import OutputFolderError
+    from gait.batch.manifest import (
+        VIDEO_SUFFIXES,
+        BatchInputError,
+        ClipEntry,
+        load_input,
+        read_manifest,
+        scan_folder,
+    )
+
+#: Where each public name lives; imported on first use, so that ``gait --help`` (which registers
+#: the batch command) does not load the analysis stack.
+_HOME = {
+    "ClipOutcome": "gait.batch._job",
+    "ClipTask": "gait.batch._job",
+    "Job": "gait.batch._job",
+    "PipelineJob": "gait.batch._job",
+    "BatchEvent": "gait.batch._run",
+    "BatchSummary": "gait.batch._run",
+    "default_workers": "gait.batch._run",
+    "run_batch": "gait.batch._run",
+    "OutputFolderError": "gait.batch._store",
+    "VIDEO_SUFFIXES": "gait.batch.manifest",
+    "BatchInputError": "gait.batch.manifest",
+    "ClipEntry": "gait.batch.manifest",
+    "load_input": "gait.batch.manifest",
+    "read_manifest": "gait.batch.manifest",
+    "scan_folder": "gait.batch.manifest",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(_HOME[name]), name)
+    raise AttributeError(f"module 'gait.batch' has no attribute {name!r}")
+
 
 __all__ = [
     "VIDEO_SUFFIXES",

@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gait.batch._run import BatchEvent, run_batch
+if TYPE_CHECKING:
+    from gait.batch._run import BatchEvent
 
 
 class EngineName(str, Enum):
@@ -166,6 +167,8 @@ def batch_command(
     )
     progress = _Progress(engine.value, workers)
     try:
+        from gait.batch._run import run_batch  # the analysis stack loads only when a batch runs
+
         summary = run_batch(
             input_path,
             out_dir,

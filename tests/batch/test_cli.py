@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 import gait.batch._job
+import gait.batch._run  # noqa: F401  (loaded before the tests patch PipelineJob, as in a real run)
 from gait.batch.cli import batch_command
 from gait.cli import _friendly
 from tests.batch._jobs import fake_pipeline_job
