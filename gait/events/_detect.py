@@ -60,8 +60,8 @@ def detect_events(
     and every stride is aligned to it by least squares (heel and toe position, knee angle), which
     times it with all samples of the window and below the frame period. IC is where the foot,
     slowing at the end of swing, stops moving forward relative to the ground (belt or floor);
-    TO is the peak knee extension of late stance (Fellin et al. 2010). See
-    :mod:`gait.events._foot`.
+    TO is 95 ms before the heel is furthest behind the pelvis (the end of the leg's backward
+    swing after push-off). See :mod:`gait.events._foot`.
 
     When it works: side views (camera roughly perpendicular to the running direction) of
     treadmill or overground running with a fixed camera, at 25 fps and above, with at least two
@@ -353,7 +353,7 @@ def _toe_off_notes(feet: dict[str, FootEvents], near: str | None) -> tuple[Quali
             notes.append(
                 QualityNote(
                     f"no_toe_off_{f}",
-                    f"The {side} knee{where} does not visibly straighten at push-off in the "
+                    f"The {side} heel{where} is not seen swinging back after push-off in the "
                     f"landmarks, so the {side} foot's toe-offs, contact and flight times are "
                     "left out rather than guessed. Film that side, or both sides, for them.",
                 )

@@ -34,16 +34,18 @@ class EventParams:
         Values of 0.2 and 0.6 move IC by about +8 and -12 ms (harness, 120 fps). Fitted on either
         subject alone it comes out 0.32 or 0.36, and the other subject's IC bias stays within
         3.5 ms at 30-240 fps (:mod:`gait.validate.crossval`).
-    to_knee_offset_s
-        Toe-off is the peak knee extension of late stance (Fellin et al. 2010, J Sci Med Sport
-        13:646, treadmill and overground: within about 5 ms of force-plate TO) plus this offset,
-        in seconds. Default -0.010: on the harness the extension peak came 12 ms (mean of the
-        three trials at 120 fps; +1, +13 and +21 ms per trial) after force-plate toe-off. That
-        lag depends on the runner: fitted on one subject and scored on the other
-        (:mod:`gait.validate.crossval`), toe-off is +15 and -17 ms off. The
-        knee is used rather than the toe because MediaPipe's foot-index landmark leaves the belt
-        early during push-off on treadmill video (MediaPipe issue #3496; a toe-lift rule fired
-        2-3 frames before the toe-off we read frame by frame on two strides of the sample clip).
+    to_offset_s
+        Toe-off is the moment the heel is furthest behind the pelvis, at the end of the leg's
+        backward swing after push-off, plus this offset, in seconds. Default -0.095: on the harness
+        that moment came 95 ms after force-plate toe-off (three trials at 120 fps; 92-98 ms per
+        trial in the marker data, two runners at 2.5 and 3.5 m/s). Fitted on one subject and
+        scored on the other (:mod:`gait.validate.crossval`) toe-off is +4 and -3 ms off at
+        120 fps. Two other cues were tried and left: peak knee extension (Fellin et al. 2010, J
+        Sci Med Sport 13:646) followed toe-off by 1 ms in one runner and 13-21 ms in the other
+        (held-out +15 / -17 ms), and the far knee is often hidden in treadmill video; the
+        foot-index landmark leaves the belt early during push-off in MediaPipe's video output
+        (contact times 190 ms against 240 ms from the knee on the sample clip, and 27 ms apart
+        between the clip and its re-encoded twin).
     min_cadence_spm, max_cadence_spm
         Plausible running cadence, steps per minute (both feet). Defaults 130 and 240: recreational
         running sits at about 150-190 spm and sprinting reaches ~240; below ~130 is walking or
@@ -62,7 +64,8 @@ class EventParams:
         the clip's average stride. Default (0.12, 0.06): the last part of the swing, where the foot
         moves fastest and its timing is best defined, and the start of stance.
     to_window_s
-        Window around toe-off, (before, after) in seconds; default (0.08, 0.10).
+        Window around the heel's furthest-back point (which marks toe-off, see ``to_offset_s``),
+        (before, after) in seconds, used to align each stride's toe-off; default (0.08, 0.10).
     search_s
         Largest shift, in seconds, when aligning a stride to the average stride; default 0.06.
     template_bandwidth_s
@@ -75,7 +78,7 @@ class EventParams:
     """
 
     ic_velocity_fraction: float = 0.35
-    to_knee_offset_s: float = -0.010
+    to_offset_s: float = -0.095
     min_cadence_spm: float = 130.0
     max_cadence_spm: float = 240.0
     max_duty_factor: float = 0.55

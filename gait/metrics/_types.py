@@ -151,12 +151,12 @@ class MetricParams:
         from 0.66-0.82 to 0.82-0.87; +-40 ms and +-120 ms windows gave 3.6 and 2.8 deg at 30 fps.
     ic_timing_sd_s, to_timing_sd_s
         Random timing error of one IC / TO at a high frame rate, seconds (1 SD). Defaults 0.006 and
-        0.010: the spread measured by the mocap harness at 120-240 fps (95 % limits about +-11 ms
-        and +-20 ms).
+        0.008: the spread measured by the mocap harness at 120-240 fps (95 % limits about +-11 ms
+        and +-16 ms).
     ic_systematic_s, to_systematic_s
-        Systematic timing error that does not average out, seconds. Defaults 0.004 and 0.016:
+        Systematic timing error that does not average out, seconds. Defaults 0.004 and 0.006:
         the held-out biases when the constants are fitted on one runner and scored on the other
-        (``gait validate --cross-validate``: IC within 3.5 ms, toe-off +15 and -17 ms).
+        (``gait validate --cross-validate``, 30-240 fps: IC within 3.5 ms, toe-off within 6.2 ms).
     low_fps_hz
         Below this frame rate contact time, flight time and duty factor are low confidence;
         default 100 (one frame is then > 10 ms, ~5 % of a 200 ms contact).
@@ -174,9 +174,9 @@ class MetricParams:
     fsa_reference_offset_deg: float = 2.5
     fsa_landing_window_s: float = 0.10
     ic_timing_sd_s: float = 0.006
-    to_timing_sd_s: float = 0.010
+    to_timing_sd_s: float = 0.008
     ic_systematic_s: float = 0.004
-    to_systematic_s: float = 0.016
+    to_systematic_s: float = 0.006
     low_fps_hz: float = 100.0
     min_steps: int = 2
     thigh_shank_fraction: float = 0.491

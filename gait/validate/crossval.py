@@ -1,9 +1,10 @@
 """Leave-one-subject-out validation of the three constants fitted on the mocap trials.
 
 Three constants of the side-view method were chosen on the same force-plate trials that
-:mod:`gait.validate.harness` scores: the IC velocity fraction (``EventParams.ic_velocity_fraction``),
-the toe-off offset from peak knee extension (``EventParams.to_knee_offset_s``) and the mid-stance
--> standing foot-angle offset of the foot-strike reference (``MetricParams.fsa_reference_offset_deg``).
+:mod:`gait.validate.harness` scores: the IC velocity fraction
+(``EventParams.ic_velocity_fraction``), the toe-off offset from the heel's furthest-back point
+(``EventParams.to_offset_s``) and the mid-stance -> standing foot-angle offset of the foot-strike
+reference (``MetricParams.fsa_reference_offset_deg``).
 The biases of the main table are therefore in-sample. Here each subject is held out in turn: the
 constants are fitted on the other subject(s) only, by the same rules as the defaults were, and the
 held-out subject is scored with them. With the two subjects of the shared data this is two folds;
@@ -47,14 +48,14 @@ class FittedConstants:
     """Constants fitted on one fold's training subjects."""
 
     ic_velocity_fraction: float
-    to_knee_offset_s: float
+    to_offset_s: float
     fsa_reference_offset_deg: float
 
     def event_params(self, base: EventParams = EventParams()) -> EventParams:
         return replace(
             base,
             ic_velocity_fraction=self.ic_velocity_fraction,
-            to_knee_offset_s=self.to_knee_offset_s,
+            to_offset_s=self.to_offset_s,
         )
 
     def metric_params(self, base: MetricParams = MetricParams()) -> MetricParams:
@@ -85,7 +86,7 @@ def fit_constants(
     trials: Sequence[MocapTrial], *, fit_fps: float = 120.0, seeds: Sequence[int] = (0,)
 ) -> FittedConstants:
     """Fit the three constants on ``trials`` (see the module docstring)."""
-    base = EventParams(to_knee_offset_s=0.0)
+    base = EventParams(to_offset_s=0.0)
     fractions = np.array(IC_FRACTIONS)
     ic_bias = np.array(
         [
@@ -102,7 +103,7 @@ def fit_constants(
         per_foot += [float(v) for v in diff.groupby(c["side"]).mean()]
     return FittedConstants(
         ic_velocity_fraction=fraction,
-        to_knee_offset_s=-to_bias / 1000.0,
+        to_offset_s=-to_bias / 1000.0,
         fsa_reference_offset_deg=-float(np.mean(per_foot)),
     )
 
@@ -123,7 +124,7 @@ def cross_validate(
     pandas.DataFrame
         The columns of :func:`gait.validate.run_event_validation` plus ``held_out`` (a subject,
         or ``"pooled"`` for all held-out runs together), ``ic_velocity_fraction``,
-        ``to_knee_offset_ms`` and ``fsa_reference_offset_deg`` (the constants used; NaN on
+        ``to_offset_ms`` and ``fsa_reference_offset_deg`` (the constants used; NaN on
         pooled rows).
     """
     if trials is None:
@@ -152,7 +153,7 @@ def cross_validate(
         df = summarise_by_fps(runs, fps_list)
         df.insert(0, "held_out", subject)
         df["ic_velocity_fraction"] = fitted.ic_velocity_fraction
-        df["to_knee_offset_ms"] = fitted.to_knee_offset_s * 1000
+        df["to_offset_ms"] = fitted.to_offset_s * 1000
         df["fsa_reference_offset_deg"] = fitted.fsa_reference_offset_deg
         frames.append(df)
     pooled = summarise_by_fps(held_runs, fps_list)
@@ -179,7 +180,7 @@ def format_crossval_table(df: pd.DataFrame) -> str:
                     str(r["held_out"]),
                     f"{r['fps']:.0f}",
                     num(r["ic_velocity_fraction"], "{:.3f}"),
-                    num(r["to_knee_offset_ms"], "{:+.1f}"),
+                    num(r["to_offset_ms"], "{:+.1f}"),
                     num(r["fsa_reference_offset_deg"], "{:+.2f}"),
                     num(r["ic_bias_ms"], "{:+.1f}"),
                     f"{num(r['ic_loa_low_ms'], '{:+.1f}')} .. {num(r['ic_loa_high_ms'], '{:+.1f}')}",

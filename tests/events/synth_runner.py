@@ -11,6 +11,11 @@ The pelvis stays in place (treadmill, fixed camera). Each foot, in the image:
 Knee and ankle follow from a two-link leg (thigh = shank) between the hip and the ankle, so the knee
 is straightest when the foot is furthest from the hip: at toe-off, where the foot leaves the belt
 furthest behind and starts to rise (fast enough that the hip-ankle distance shrinks at once).
+
+The swing path keeps the heel going back for a while after toe-off, as in real running, but the
+delay to its furthest-back point is the model's own (:func:`heel_back_after_to_s`, 66 ms; the
+mocap runners' 92-98 ms is what the detector's ``to_offset_s`` assumes): tests of toe-off timing
+on this runner check that the detector finds that point, and the force plates check the offset.
 The runner faces image-right unless ``facing_left``; the camera sees the side it faces (a
 runner facing image-right shows the right side, un-mirrored), so that leg is the near one
 (visibility 0.95, the far leg 0.75).
@@ -42,6 +47,14 @@ def true_events(duration_s: float, first_ic_s: float = 0.2) -> dict[str, dict[st
         ic = np.arange(first_ic_s + offset - 2 * STRIDE_S, duration_s + 2 * STRIDE_S, STRIDE_S)
         out[foot] = {"IC": ic, "TO": ic + CONTACT_S}
     return out
+
+
+def heel_back_after_to_s() -> float:
+    """Time from toe-off to the heel's furthest-back point (relative to the hip) of the model."""
+    t = np.arange(0.0, 2 * STRIDE_S, 1e-4)
+    fwd = _heel_path(t, np.array([0.0]))[:, 0]
+    swing = (t > CONTACT_S) & (t < STRIDE_S)
+    return float(t[swing][np.nanargmin(fwd[swing])] - CONTACT_S)
 
 
 def _heel_path(t: np.ndarray, ics: np.ndarray) -> np.ndarray:

@@ -105,3 +105,21 @@ def test_a_few_wild_samples_neither_pull_the_alignment_nor_eject_the_stride() ->
     wild[np.flatnonzero(np.abs(t - starts[2]) < 0.08)] += 1.0
     shift, cost = register(t, wild, starts[2], template, (-0.15, 0.15), 0.05)
     assert np.isnan(shift) and cost == np.inf
+
+
+def test_toe_off_needs_a_visible_backward_swing() -> None:
+    from gait.events._foot import _to_on_template
+    from gait.events._template import Template
+
+    grid = np.arange(-0.2, 0.6, GRID_STEP_S)
+    values = np.zeros((len(grid), 5))
+    # heel relative to the pelvis: back to -0.6 leg lengths at 0.33 s, then forward again
+    values[:, 0] = 0.3 - 0.9 * np.exp(-(((grid - 0.33) / 0.12) ** 2))
+    swing = Template(grid, values, np.ones(len(grid)))
+    assert _to_on_template(swing, 0.0, 0.7) == pytest.approx(0.33, abs=0.002)
+    flat = values.copy()
+    flat[:, 0] = -0.3 - 0.02 * np.exp(-(((grid - 0.33) / 0.12) ** 2))  # 2 % of a leg: noise
+    assert np.isnan(_to_on_template(Template(grid, flat, np.ones(len(grid))), 0.0, 0.7))
+    late = values.copy()
+    late[:, 0] = -grid  # still going back at the window's end: no minimum inside it
+    assert np.isnan(_to_on_template(Template(grid, late, np.ones(len(grid))), 0.0, 0.7))

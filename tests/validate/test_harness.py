@@ -2,8 +2,8 @@
 
 The accuracy test films the RBDS treadmill trials (force-plate contacts) at 120 fps with
 MediaPipe-sized landmark noise, one seed, and checks bounds a little looser than measured
-(seed 0: IC -0.2 ms [-11.7, +11.4], TO +3.0 ms [-18.9, +24.9], contact time RMSE 12 ms, near-foot
-FSA RMSE 1.8 deg, kappa 0.82, knee flexion at IC RMSE 2.1 deg, cadence error < 0.05 spm). The full
+(seed 0: IC -0.2 ms [-11.7, +11.4], TO -0.0 ms [-16.6, +16.5], contact time RMSE 8 ms, near-foot
+FSA RMSE 1.7 deg, kappa 0.85, knee flexion at IC RMSE 2.1 deg, cadence error < 0.05 spm). The full
 table (30-240 fps, 3 seeds) is ``gait validate``.
 """
 
@@ -73,13 +73,14 @@ def table_120(get_trial) -> pd.Series:
 
 def test_events_at_120_fps_meet_the_timing_goals(table_120: pd.Series) -> None:
     row = table_120
-    assert row["ic_detected_pct"] == 100.0 and row["to_detected_pct"] >= 99.0
+    # a toe-off is placed from the swing after it: at a clip's end ~2 % have no swing in view
+    assert row["ic_detected_pct"] == 100.0 and row["to_detected_pct"] >= 97.0
     assert row["ic_false_pos"] == 0 and row["to_false_pos"] == 0
     assert abs(row["ic_bias_ms"]) < 3.0  # goal +-5 ms
     assert row["ic_loa_low_ms"] > -15.0 and row["ic_loa_high_ms"] < 15.0  # goal +-20 ms
     assert abs(row["to_bias_ms"]) < 5.0  # goal +-5 ms
-    assert row["to_loa_low_ms"] > -24.0 and row["to_loa_high_ms"] < 28.0  # goal +-20: not met
-    assert abs(row["contact_bias_ms"]) < 6.0 and row["contact_rmse_ms"] < 15.0
+    assert row["to_loa_low_ms"] > -20.0 and row["to_loa_high_ms"] < 20.0  # goal +-20 ms
+    assert abs(row["contact_bias_ms"]) < 5.0 and row["contact_rmse_ms"] < 11.0
 
 
 def test_cadence_and_foot_strike_at_120_fps(table_120: pd.Series) -> None:
@@ -87,10 +88,10 @@ def test_cadence_and_foot_strike_at_120_fps(table_120: pd.Series) -> None:
     assert row["cadence_err_max_abs_spm"] < 0.3  # goal 1 spm
     assert row["running_pct"] == 100.0
     if len(TRIAL_IDS) == 3:  # bounds measured with all three trials (C3D one included)
-        assert row["fsa_rmse_deg"] < 2.4  # goal 3 deg, near-side foot: 1.8 on this seed
+        assert row["fsa_rmse_deg"] < 2.4  # goal 3 deg, near-side foot: 1.7 on this seed
         assert abs(row["fsa_bias_deg"]) < 1.0
-        assert row["strike_kappa"] >= 0.78  # goal 0.78: 0.82 on this seed
-        assert row["fsa_rmse_far_deg"] < 3.5  # the far foot is worse: 2.7
+        assert row["strike_kappa"] >= 0.78  # goal 0.78: 0.85 on this seed
+        assert row["fsa_rmse_far_deg"] < 3.5  # the far foot is worse: 2.6
         # knee flexion at IC (the extended-knee flag's metric): 2D at the detected IC vs 3D at
         # force-plate IC, seed 0: bias -0.7 deg, RMSE 2.1 deg
         assert abs(row["knee_ic_bias_deg"]) < 1.5 and row["knee_ic_rmse_deg"] < 3.0
