@@ -140,24 +140,9 @@ def _score_contacts(truth, steps: pd.DataFrame, near: str | None, tol_s: float):
             det = st.iloc[j]
             if np.isfinite(det["contact_time_s"]):
                 contact_err.append(float(det["contact_time_s"] - row["contact_time_s"]))
-            if np.isfinite(det["knee_flexion_ic_deg"]):
-                knee.append(
-                    (
-                        foot,
-                        foot == near,
-                        float(det["knee_flexion_ic_deg"]),
-                        float(row["knee_flexion_ic_deg"]),
-                    )
-                )
-            if np.isfinite(det["foot_strike_angle_deg"]):
-                fsa.append(
-                    (
-                        foot,
-                        foot == near,
-                        float(det["foot_strike_angle_deg"]),
-                        float(row["foot_strike_angle_deg"]),
-                    )
-                )
+            for name, out in (("knee_flexion_ic_deg", knee), ("foot_strike_angle_deg", fsa)):
+                if np.isfinite(det[name]):
+                    out.append((foot, foot == near, float(det[name]), float(row[name])))
     return contact_err, fsa, knee
 
 
