@@ -172,8 +172,9 @@ def write_session_outputs(
     """Write a two-view session: ``report.json`` (merged), ``steps.csv`` (both views, ``view`` column),
     ``report.html``, ``track.nc`` and ``track_rear.nc``, and ``overlay.mp4`` / ``overlay_rear.mp4``.
 
-    Files follow the roles (side, rear) of :class:`gait.session.Session`. ``report.html`` draws its
-    plots and step table from the side clip and lists the merged metrics and flags. Overlays are drawn
+    Files follow the roles (side, rear) of :class:`gait.session.Session`. ``report.html`` lists the
+    merged metrics and flags, draws the rear clip's pelvis and hip curves, and the other plots and
+    the step table from the side clip. Overlays are drawn
     only for clips that are available (not for track-file input) and when ``video`` is true.
     """
     out = Path(out_dir)
@@ -194,7 +195,15 @@ def write_session_outputs(
     side_view = session.side.events.view
     html_report = {**session.report, "events": [e for e in session.report["events"] if e["view"] == side_view]}
     side_clip = _clip_path(session.side)
-    write_html(html_report, paths["html"], track=session.side.cleaned, steps=session.side.metrics.steps, clip=side_clip)
+    rear_events = [e for e in session.report["events"] if e["view"] == session.rear.events.view]
+    write_html(
+        html_report,
+        paths["html"],
+        track=session.side.cleaned,
+        steps=session.side.metrics.steps,
+        clip=side_clip,
+        rear=(session.rear.cleaned, rear_events),
+    )
     for part, (key, analysis) in enumerate((("overlay", session.side), ("overlay_rear", session.rear))):
         clip = _clip_path(analysis)
         if video and clip is not None:

@@ -1,9 +1,11 @@
-"""Joint-angle series from a side-view track, and their averages over the normalised gait cycle."""
+"""Joint-angle series from a side- or rear-view track, and their averages over the gait cycle."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from gait.metrics import frontal
 
 #: Points per normalised gait cycle (0 %, 1 %, ..., 100 %).
 CYCLE_POINTS = 101
@@ -54,7 +56,7 @@ def cycle_curves(values: np.ndarray, time_s: np.ndarray, ic_times_s: np.ndarray)
     """
     grid = np.linspace(0.0, 1.0, CYCLE_POINTS)
     rows = []
-    for start, end in zip(ic_times_s[:-1], ic_times_s[1:]):
+    for start, end in zip(ic_times_s[:-1], ic_times_s[1:], strict=True):
         inside = (time_s >= start) & (time_s <= end)
         t, v = time_s[inside], values[inside]
         ok = np.isfinite(v)
@@ -64,9 +66,39 @@ def cycle_curves(values: np.ndarray, time_s: np.ndarray, ic_times_s: np.ndarray)
     return np.array(rows).reshape(-1, CYCLE_POINTS)
 
 
-def cycle_summary(track, events: pd.DataFrame, direction: str) -> dict[str, dict[str, np.ndarray]]:
-    """Mean and SD curves over the gait cycle: ``{"knee_flexion_L": {"mean", "sd", "n"}, ...}``."""
-    series = angle_series(track, direction)
+def frontal_angle_series(track) -> dict[str, np.ndarray]:
+    """Contralateral pelvic drop and hip adduction per side from a rear-view track, per frame.
+
+    ``pelvic_drop_L`` is the pelvic obliquity signed as the drop of the right (swing) hip while the
+    left foot is in stance, and vice versa; ``hip_adduction_<foot>`` as in
+    :func:`gait.metrics.frontal.hip_adduction_deg` (positive = medial).
+    """
+    pos = track["position"].transpose("time", "keypoint", "space").values.astype(float)
+    names = [str(k) for k in track["keypoint"].values]
+    pts = frontal.frontal_xy(pos)
+
+    def p(name: str) -> np.ndarray:
+        return pts[:, names.index(name)]
+
+    lh, rh = p("left_hip"), p("right_hip")
+    obliquity = frontal.pelvic_obliquity_deg(lh, rh)  # positive: right hip higher
+    out = {"pelvic_drop_L": -obliquity, "pelvic_drop_R": obliquity}
+    for foot, side in (("L", "left"), ("R", "right")):
+        out[f"hip_adduction_{foot}"] = frontal.hip_adduction_deg(
+            p(f"{side}_hip"), p(f"{side}_knee"), lh, rh, foot
+        )
+    return out
+
+
+def cycle_summary(
+    track, events: pd.DataFrame, direction: str, *, rear: bool = False
+) -> dict[str, dict[str, np.ndarray]]:
+    """Mean and SD curves over the gait cycle: ``{"knee_flexion_L": {"mean", "sd", "n"}, ...}``.
+
+    Side view: knee flexion and foot angle (:func:`angle_series`); ``rear``: pelvic drop and hip
+    adduction (:func:`frontal_angle_series`). Each foot's cycles run from one of its ICs to the next.
+    """
+    series = frontal_angle_series(track) if rear else angle_series(track, direction)
     t = track["time"].values
     out: dict[str, dict[str, np.ndarray]] = {}
     for name, values in series.items():

@@ -30,14 +30,25 @@ def _svg(fig) -> str:
     return text[text.index("<svg") :]  # drop the XML prolog so the SVG can sit inside HTML
 
 
-def cycle_plot(curves: dict[str, dict[str, np.ndarray]]) -> str | None:
-    """Knee flexion and foot angle over the normalised gait cycle, left and right, mean +- SD."""
-    panels = [("knee_flexion", "Knee flexion (deg)"), ("foot_angle", "Foot angle, toes up + (deg)")]
+#: Panels of the side-view cycle plot: (curve prefix, axis label).
+SIDE_PANELS = (("knee_flexion", "Knee flexion (deg)"), ("foot_angle", "Foot angle, toes up + (deg)"))
+#: Panels of the rear-view cycle plot.
+REAR_PANELS = (
+    ("pelvic_drop", "Pelvic drop, other hip lower + (deg)"),
+    ("hip_adduction", "Hip adduction, knee inward + (deg)"),
+)
+
+
+def cycle_plot(
+    curves: dict[str, dict[str, np.ndarray]],
+    panels: tuple[tuple[str, str], ...] = SIDE_PANELS,
+) -> str | None:
+    """Two angles over the normalised gait cycle, left and right, mean +- SD (one panel each)."""
     if not any(f"{p}_{s}" in curves for p, _ in panels for s in "LR"):
         return None
     fig, axes = plt.subplots(1, 2, figsize=(8.0, 2.8))
     x = np.linspace(0, 100, CYCLE_POINTS)
-    for ax, (prefix, label) in zip(axes, panels):
+    for ax, (prefix, label) in zip(axes, panels, strict=True):
         for side in "LR":
             c = curves.get(f"{prefix}_{side}")
             if c is None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from gait.report._curves import cycle_summary
 from gait.report._keyframes import ic_stills
-from gait.report._plots import cycle_plot, over_clip_plot, timeline_plot
+from gait.report._plots import REAR_PANELS, cycle_plot, over_clip_plot, timeline_plot
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -164,10 +164,30 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+def _rear_cycle_plot(rear: tuple[Any, list[dict[str, Any]]] | None) -> str | None:
+    """Pelvic drop and hip adduction over the gait cycle of a session's rear clip."""
+    if rear is None:
+        return None
+    track, rear_events = rear
+    events = pd.DataFrame(rear_events, columns=["foot", "type", "frame", "time_s", "confidence"])
+    if not len(events):
+        return None
+    return cycle_plot(cycle_summary(track, events, "", rear=True), REAR_PANELS)
+
+
 def render_html(
-    report: dict[str, Any], *, track, steps: pd.DataFrame, clip: str | Path | None = None
+    report: dict[str, Any],
+    *,
+    track,
+    steps: pd.DataFrame,
+    clip: str | Path | None = None,
+    rear: tuple[Any, list[dict[str, Any]]] | None = None,
 ) -> str:
-    """The HTML report for ``report`` (report.json content), drawn from the cleaned ``track``."""
+    """The HTML report for ``report`` (report.json content), drawn from the cleaned ``track``.
+
+    ``rear``: the cleaned track and the events (report.json rows) of a two-view session's rear
+    clip, for its cycle plot; everything else is drawn from the side clip.
+    """
     events = pd.DataFrame(
         report["events"], columns=["foot", "type", "frame", "time_s", "confidence"]
     )
@@ -178,6 +198,11 @@ def render_html(
             "cycle",
             "Knee and foot angles over the gait cycle (mean, shaded: +-1 SD)",
             cycle_plot(cycle_summary(track, events, direction)) if len(events) else None,
+        ),
+        (
+            "rear_cycle",
+            "Rear view: pelvic drop and hip adduction over the gait cycle (mean, shaded: +-1 SD)",
+            _rear_cycle_plot(rear),
         ),
         ("over_clip", "Step rate and contact time over the clip", over_clip_plot(steps)),
         ("timeline", "Gait events", timeline_plot(events, report["clip"]["duration_s"])),

@@ -216,3 +216,21 @@ def test_time_scaled_rear_clip_disagrees_too(clips, tmp_path: Path) -> None:
     session, _ = run_analysis(clips["side"], tmp_path / "out", rear=faster, video=False)
     assert session.report["session"]["cadence_rear_spm"] == pytest.approx(171, abs=2)
     assert "views_disagree" in _codes(session.report)
+
+
+def test_report_html_plots_the_rear_clip(same_run) -> None:
+    from gait.report._curves import cycle_summary
+
+    session, paths = same_run
+    html = paths["html"].read_text()
+    assert html.count('data-plot="rear_cycle"') == 1 and html.count('data-plot="cycle"') == 1
+    events = pd.DataFrame([e for e in session.report["events"] if e["view"] == "rear"])
+    curves = cycle_summary(session.rear.cleaned, events, "", rear=True)
+    steps = session.rear.metrics.steps
+    for foot in ("L", "R"):
+        # the curves use the metric's sign: at midstance (about 15 % of the cycle, contact 0-35 %)
+        # the mean curve sits within a few degrees of the per-step midstance pelvic drop
+        drop = curves[f"pelvic_drop_{foot}"]["mean"]
+        measured = float(steps.loc[steps["foot"] == foot, "pelvic_drop_deg"].median())
+        assert abs(float(np.mean(drop[10:21])) - measured) < 3.0, (foot, measured)
+        assert int(curves[f"hip_adduction_{foot}"]["n"]) >= 5
