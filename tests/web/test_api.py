@@ -390,3 +390,34 @@ def test_changes_from_another_web_site_are_refused(tmp_path: Path) -> None:
         assert r.status_code == 403
         assert c.get(f"/api/analyses/{aid}").status_code == 200  # still there
         assert c.delete(f"/api/analyses/{aid}", headers={"Origin": "http://testserver"}).status_code == 204
+
+
+def test_a_killed_analysis_process_fails_only_its_own_record(tmp_path: Path) -> None:
+    import multiprocessing
+    import os
+    import signal
+
+    with make_client(tmp_path / "data", workers=1, overlay_video=False) as c:
+        ids = []
+        for _ in range(2):
+            with SAMPLE_CLIP.open("rb") as fh:
+                r = c.post("/api/analyses", files={"file": ("clip.mp4", fh, "video/mp4")})
+            assert r.status_code == 202, r.text
+            ids.append(r.json()["id"])
+        first, second = ids
+        deadline = time.monotonic() + 60
+        victim = None
+        while victim is None and time.monotonic() < deadline:  # the first one's process, once running
+            if c.get(f"/api/analyses/{first}").json()["status"] == "running":
+                victim = next(
+                    (p for p in multiprocessing.active_children() if p.name == f"gait-analysis-{first[:8]}"), None
+                )
+            time.sleep(0.1)
+        assert victim is not None and victim.pid is not None
+        os.kill(victim.pid, signal.SIGKILL)  # e.g. the kernel's out-of-memory killer
+        failed = wait_for(c, first, timeout_s=60)
+        assert failed["status"] == "failed"
+        assert "stopped unexpectedly" in failed["error"] and "upload the clip again" in failed["error"]
+        done = wait_for(c, second)  # the next analysis runs in a fresh process
+        assert done["status"] == "done"
+        assert abs(done["summary"]["cadence_spm"] - EXPECTED_CADENCE_SPM) < 1.0
