@@ -8,7 +8,7 @@ events.running      # False for walking, jumping, standing, un-corrected slow mo
 from gait.events._checks import cadence_spm
 from gait.events._detect import DETECTOR, detect_events
 from gait.events._rear import REAR_DETECTOR
-from gait.events._template import Template, build_template
+from gait.events._template import Template, build_template, default_bandwidth_s
 from gait.events._types import EVENT_COLUMNS, EventParams, GaitEvents, GroundLine
 
 __all__ = [
@@ -21,5 +21,6 @@ __all__ = [
     "Template",
     "build_template",
     "cadence_spm",
+    "default_bandwidth_s",
     "detect_events",
 ]

@@ -15,6 +15,7 @@ from gait.events._foot import FootEvents, foot_events
 from gait.events._ground import fit_ground_line
 from gait.events._rear import detect_frontal_events
 from gait.events._signals import RunnerSignals, runner_signals
+from gait.events._template import default_bandwidth_s
 from gait.events._types import EventParams, GaitEvents, empty_table
 from gait.notes import QualityNote
 from gait.track import PoseTrack, detect_view, given_view
@@ -143,7 +144,7 @@ def _both_feet(
     sig: RunnerSignals, period: float, fps: float, params: EventParams
 ) -> dict[str, FootEvents]:
     """Events of both feet, edge events removed."""
-    bandwidth = params.template_bandwidth_s or max(0.003, 0.25 / fps)
+    bandwidth = params.template_bandwidth_s or default_bandwidth_s(fps)
     return {
         f: _drop_edges(
             foot_events(sig.time_s, sig.feet[f], period, sig.pelvis_speed_px_s, params, bandwidth),

@@ -27,7 +27,7 @@ from scipy.signal import find_peaks
 
 from gait.events._checks import cadence_note, running_checks
 from gait.events._cycles import fill_nans, stride_period
-from gait.events._types import EventParams, GaitEvents, empty_table
+from gait.events._types import EVENT_COLUMNS, EventParams, GaitEvents, empty_table
 from gait.notes import QualityNote
 from gait.track import PoseTrack
 from gait.track.view import TrackView
@@ -120,7 +120,7 @@ def _foot_table(
             rows.append(
                 (foot, kind, int(frame[np.argmin(np.abs(time_s - t))]), float(t), v * shape)
             )
-    return pd.DataFrame(rows, columns=["foot", "type", "frame", "time_s", "confidence"])
+    return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
 
 
 def _period(time_s: np.ndarray, ys: dict[str, np.ndarray]) -> tuple[float, float]:

@@ -20,6 +20,11 @@ import numpy as np
 GRID_STEP_S = 0.001
 
 
+def default_bandwidth_s(fps: float) -> float:
+    """Default kernel bandwidth of a template: a quarter frame period, at least 3 ms."""
+    return max(0.003, 0.25 / fps)
+
+
 @dataclass(frozen=True, eq=False)
 class Template:
     """An average stride: ``values[i, c]`` of channel ``c`` at ``grid_s[i]`` (time from anchor)."""
@@ -223,7 +228,7 @@ def register(
     valid = inside[..., None] & observed[None, :, :] & np.isfinite(expected)
     raw = np.where(valid, np.nan_to_num(yy[None, :, :] - expected), 0.0)
     n_valid = valid.sum(axis=2)
-    resid, wild = np.where(valid, _centred(raw, valid), 0.0), np.zeros(n_valid.shape, bool)
+    resid = np.where(valid, _centred(raw, valid), 0.0)
     for _ in range(2):  # the offsets again without the wild samples (a landmark on the wrong leg)
         wild = (resid**2).sum(axis=2) > n_valid * OUTLIER_SAMPLE_RMS**2
         resid = np.where(valid, _centred(raw, valid & ~wild[..., None]), 0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gait.events import GaitEvents
+from gait.events import GaitEvents, default_bandwidth_s
 from gait.metrics._rear import compute_rear_metrics
 from gait.metrics._summary import event_sd_s, interval_uncertainty, missing, summarise
 from gait.metrics._types import STEP_COLUMNS, FootStrike, GaitMetrics, Metric, MetricParams
@@ -134,10 +134,11 @@ def _steps(
     steps = pd.concat([steps, pd.DataFrame(kin, index=steps.index)], axis=1)
     steps["midstance_foot_angle_deg"] = mid_angles
     dt = np.diff(rf.time_s)
-    bandwidth = max(0.003, 0.25 * float(np.median(dt))) if len(dt) else 0.003
+    bandwidth = default_bandwidth_s(1.0 / float(np.median(dt))) if len(dt) else 0.003
     for f in ("L", "R"):
         rows = steps.index[steps["foot"] == f]
         if len(rows):
+            # the landing window replaces contact_kinematics' angle at the IC instant
             steps.loc[rows, "foot_angle_ic_deg"] = landing_foot_angles(
                 rf.time_s,
                 foot_angle_series_deg(rf, f),

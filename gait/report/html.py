@@ -11,6 +11,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from gait.events import EVENT_COLUMNS
 from gait.report._curves import cycle_summary
 from gait.report._keyframes import ic_stills
 from gait.report._plots import REAR_PANELS, cycle_plot, over_clip_plot, timeline_plot
@@ -169,7 +170,7 @@ def _rear_cycle_plot(rear: tuple[Any, list[dict[str, Any]]] | None) -> str | Non
     if rear is None:
         return None
     track, rear_events = rear
-    events = pd.DataFrame(rear_events, columns=["foot", "type", "frame", "time_s", "confidence"])
+    events = pd.DataFrame(rear_events, columns=list(EVENT_COLUMNS))
     if not len(events):
         return None
     return cycle_plot(cycle_summary(track, events, "", rear=True), REAR_PANELS)
@@ -188,9 +189,7 @@ def render_html(
     ``rear``: the cleaned track and the events (report.json rows) of a two-view session's rear
     clip, for its cycle plot; everything else is drawn from the side clip.
     """
-    events = pd.DataFrame(
-        report["events"], columns=["foot", "type", "frame", "time_s", "confidence"]
-    )
+    events = pd.DataFrame(report["events"], columns=list(EVENT_COLUMNS))
     direction = report.get("direction") or "image_left"
     plots = []
     for name, title, svg in (
