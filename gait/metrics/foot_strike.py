@@ -65,12 +65,10 @@ def landing_foot_angles(
     if ok.sum() < 2:
         return out
     t, a = time_s[ok], foot_angle_deg[ok]
-    instant = np.where(
-        np.isfinite(ics) & (ics >= t[0]) & (ics <= t[-1]), np.interp(ics, t, a), np.nan
-    )
     good = np.isfinite(ics)
     if window_s <= 0 or good.sum() < MIN_LANDINGS:
-        return instant
+        inside = good & (ics >= t[0]) & (ics <= t[-1])
+        return np.where(inside, np.interp(ics, t, a), np.nan)
     span = (-window_s - 4 * bandwidth_s, window_s + 4 * bandwidth_s)
     curve = build_template(t, a[:, None], ics[good], span, bandwidth_s)
     at_ic = float(curve.at(np.array([0.0]))[0, 0])

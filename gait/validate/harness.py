@@ -193,6 +193,14 @@ def _loa(errors_s: list[float]) -> tuple[float, float, float]:
     return bias, bias - 1.96 * sd, bias + 1.96 * sd
 
 
+def bias_rmse(errors: np.ndarray) -> tuple[float, float]:
+    """Mean and root mean square of paired errors (NaN, NaN when there are none)."""
+    e = np.asarray(errors, float)
+    if not e.size:
+        return float("nan"), float("nan")
+    return float(e.mean()), float(np.sqrt(np.mean(e**2)))
+
+
 def summarise_runs(runs: Iterable[RunResult]) -> dict[str, float]:
     """Pool runs into one row of the validation table (columns: :func:`run_event_validation`)."""
     runs = list(runs)
@@ -212,10 +220,7 @@ def summarise_runs(runs: Iterable[RunResult]) -> dict[str, float]:
         pairs = [(d, t) for r in runs for (_, is_near, d, t) in r.fsa if is_near == near]
         d = np.array([p[0] for p in pairs])
         t = np.array([p[1] for p in pairs])
-        row[f"fsa_bias{label}_deg"] = float(np.mean(d - t)) if len(d) else float("nan")
-        row[f"fsa_rmse{label}_deg"] = (
-            float(np.sqrt(np.mean((d - t) ** 2))) if len(d) else float("nan")
-        )
+        row[f"fsa_bias{label}_deg"], row[f"fsa_rmse{label}_deg"] = bias_rmse(d - t)
         params = MetricParams()
         row[f"strike_kappa{label}"] = cohen_kappa(
             [params.classify(x) for x in d], [params.classify(x) for x in t]
@@ -225,8 +230,7 @@ def summarise_runs(runs: Iterable[RunResult]) -> dict[str, float]:
             100.0 * float(np.mean(agree)) if agree else float("nan")
         )
     knee = np.array([d - t for r in runs for (_, is_near, d, t) in r.knee_ic if is_near])
-    row["knee_ic_bias_deg"] = float(knee.mean()) if knee.size else float("nan")
-    row["knee_ic_rmse_deg"] = float(np.sqrt(np.mean(knee**2))) if knee.size else float("nan")
+    row["knee_ic_bias_deg"], row["knee_ic_rmse_deg"] = bias_rmse(knee)
     cad = np.array([r.cadence_err_spm for r in runs])
     row["cadence_err_mean_spm"] = float(np.nanmean(cad)) if np.isfinite(cad).any() else float("nan")
     row["cadence_err_max_abs_spm"] = (

@@ -29,7 +29,7 @@ import pandas as pd
 from gait.events import detect_events
 from gait.metrics import compute_metrics
 from gait.track import clean_track
-from gait.validate.harness import FOOT, match_events
+from gait.validate.harness import FOOT, bias_rmse, match_events
 from gait.validate.mocap import MocapTrial, list_trials, load_trial
 
 #: Detected step column -> truth contact column.
@@ -128,8 +128,7 @@ def _metric_columns(paired: pd.DataFrame) -> dict[str, float]:
         ok = np.isfinite(d) & np.isfinite(t)
         e = d[ok] - t[ok]
         row[f"{k}_n"] = int(ok.sum())
-        row[f"{k}_bias"] = float(np.mean(e)) if e.size else float("nan")
-        row[f"{k}_step_rmse"] = float(np.sqrt(np.mean(e**2))) if e.size else float("nan")
+        row[f"{k}_bias"], row[f"{k}_step_rmse"] = bias_rmse(e)
         sub = paired.loc[ok]
         means = sub.groupby(["trial", "seed", "foot"])[[k, f"{k}_true"]].mean()
         clip_err = (means[k] - means[f"{k}_true"]).abs()
