@@ -234,6 +234,19 @@ def validate(
             help="Hold out each subject in turn: fit the tuned constants on the others, score the held-out one.",
         ),
     ] = False,
+    severity: Annotated[
+        list[int] | None,
+        typer.Option(
+            min=0,
+            max=3,
+            help="Robustness table: MediaPipe-like pose errors of this severity (0 = today's noise, 1 = sample clip, "
+            "2 = failing clip, 3 = worse; repeat the option), on --clips random short clips per severity and frame rate.",
+        ),
+    ] = None,
+    clips: Annotated[int, typer.Option(min=1, help="Virtual clips per severity and frame rate (with --severity).")] = 50,
+    clip_duration_s: Annotated[
+        float, typer.Option("--clip-duration-s", min=2.0, help="Length of each virtual clip in seconds (with --severity).")
+    ] = 8.0,
 ) -> None:
     """Score the event detector and metrics against force-plate ground truth (motion capture seen by a virtual camera)."""
     from gait.errors import GaitError as _GaitError
@@ -243,6 +256,20 @@ def validate(
     if not (folder / "events").is_dir():
         raise _GaitError(f"No motion-capture data at '{folder}'; pass --data-dir with the RBDS trials and their events/ folder.")
     fps_list, seed_list = tuple(fps or (30, 60, 120, 240)), tuple(range(seeds))
+    if severity:
+        if cross_validate:
+            raise _GaitError("Pass either --severity or --cross-validate, not both.")
+        from gait.validate import format_robust_table, run_robust_validation
+
+        table = run_robust_validation(
+            folder,
+            severities=tuple(dict.fromkeys(severity)),
+            fps_list=fps_list,
+            clips_per_cell=clips,
+            duration_s=clip_duration_s,
+        )
+        typer.echo(format_robust_table(table))
+        return
     if cross_validate:
         from gait.validate.crossval import cross_validate as _cross_validate
         from gait.validate.crossval import format_crossval_table

@@ -19,13 +19,19 @@ on a video, and compare with the force-plate contacts:
 * Knee flexion at IC (near-side foot): RMSE and bias of the 2D angle at the detected IC against the
   3D marker angle at force-plate IC (timing, projection and landmark noise together).
 * Cadence: error of the clip's cadence (spm) against the force-plate cadence.
+* Leg labels: the fraction of frames whose feet carry the wrong side's label
+  (:func:`gait.validate.errors.label_error_fraction`), in the raw track and after cleaning.
+
+Robustness (:func:`run_robust_validation`): the same scoring on many short virtual clips (random
+trial and start window) with MediaPipe-like errors of increasing severity
+(:mod:`gait.validate.errors`: leg-label episodes, correlated jitter, far-foot dropouts).
 
 Data: Fukuchi RK, Fukuchi CA, Duarte M. PeerJ 5:e3298 (2017), doi:10.7717/peerj.3298, CC BY 4.0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +41,7 @@ import pandas as pd
 from gait.events import EventParams, detect_events
 from gait.metrics import MetricParams, compute_metrics
 from gait.track import CleanParams, clean_track
+from gait.validate.errors import SEVERITIES, PoseErrorModel, film, label_error_fraction
 from gait.validate.mocap import MocapTrial, list_trials, load_trial
 
 FSA_CLASSES = {"heel": "rearfoot", "midfoot": "midfoot", "forefoot": "forefoot"}
@@ -89,7 +96,12 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str], labels: Sequence[str] = STRI
 
 @dataclass(frozen=True)
 class RunResult:
-    """Paired errors of one (trial, fps, seed) run; lists hold one entry per matched item."""
+    """Paired errors of one (trial, fps, seed) run; lists hold one entry per matched item.
+
+    ``label_error_raw`` and ``label_error_clean`` are the fractions of frames with wrong leg
+    labels (:func:`gait.validate.errors.label_error_fraction`) before and after
+    :func:`gait.track.clean_track`; ``severity`` and ``start_s`` describe the clip.
+    """
 
     trial_id: str
     fps: float
@@ -102,6 +114,10 @@ class RunResult:
     knee_ic: list[tuple[str, bool, float, float]] = field(default_factory=list)
     cadence_err_spm: float = float("nan")
     running: bool = False
+    severity: int = 0
+    start_s: float = 0.0
+    label_error_raw: float = float("nan")
+    label_error_clean: float = float("nan")
 
 
 def _score_events(truth_events: pd.DataFrame, events, tol_s: float, stride_s: float):
@@ -158,11 +174,39 @@ def run_once(
     event_params: EventParams = EventParams(),
     metric_params: MetricParams = MetricParams(),
     match_tol_s: float = 0.15,
+    severity: int = 0,
+    error_model: PoseErrorModel | None = None,
+    start_s: float = 0.0,
 ) -> RunResult:
-    """Film one trial at one frame rate and seed, detect, and pair with the truth."""
-    track, truth = trial.to_track(
-        view=view, fps=fps, noise_px=noise_px, seed=seed, duration_s=duration_s
-    )
+    """Film one trial at one frame rate and seed, detect, and pair with the truth.
+
+    ``severity`` (:data:`gait.validate.errors.SEVERITIES`) or an explicit ``error_model`` add
+    MediaPipe-like errors (:func:`gait.validate.errors.film`); severity 0 without a model is
+    :meth:`MocapTrial.to_track` as before. ``start_s`` starts the clip later in the trial.
+    """
+    if severity == 0 and error_model is None:
+        track, truth = trial.to_track(
+            view=view,
+            fps=fps,
+            noise_px=noise_px,
+            seed=seed,
+            duration_s=duration_s,
+            start_s=start_s,
+        )
+    else:
+        if severity not in SEVERITIES:
+            raise ValueError(f"Expected a severity in {SEVERITIES}, got {severity!r}.")
+        track, truth, _, _ = film(
+            trial,
+            view=view,
+            fps=fps,
+            severity=severity,
+            seed=seed,
+            start_s=start_s,
+            duration_s=duration_s,
+            model=error_model,
+            noise_px=noise_px,
+        )
     cleaned = clean_track(track, clean_params)
     events = detect_events(cleaned, event_params)
     metrics = compute_metrics(cleaned, events, metric_params)
@@ -182,6 +226,10 @@ def run_once(
         knee_ic=knee,
         cadence_err_spm=float(cad - truth.cadence_spm) if cad is not None else float("nan"),
         running=events.running,
+        severity=int(severity),
+        start_s=float(start_s),
+        label_error_raw=label_error_fraction(track, truth.position_true_px),
+        label_error_clean=label_error_fraction(cleaned, truth.position_true_px),
     )
 
 
@@ -237,6 +285,19 @@ def summarise_runs(runs: Iterable[RunResult]) -> dict[str, float]:
         float(np.nanmax(np.abs(cad))) if np.isfinite(cad).any() else float("nan")
     )
     row["running_pct"] = 100.0 * float(np.mean([r.running for r in runs])) if runs else float("nan")
+    row["cadence_within_1spm_pct"] = (
+        100.0 * float(np.mean(np.abs(cad) <= 1.0)) if runs else float("nan")
+    )  # a NaN cadence (none reported) is not within
+    n_ic = sum(r.n_true["IC"] for r in runs)
+    close = sum(
+        int(np.sum(np.abs(r.errors_s["IC"]) <= 2.0 / r.fps + 1e-9)) for r in runs if r.fps > 0
+    )
+    row["ic_within_2_frames_pct"] = 100.0 * close / n_ic if n_ic else float("nan")
+    for stage in ("raw", "clean"):
+        vals = np.array([getattr(r, f"label_error_{stage}") for r in runs], float)
+        row[f"label_error_{stage}_pct"] = (
+            100.0 * float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+        )
     return row
 
 
@@ -294,7 +355,10 @@ def run_event_validation(
         ``fsa_bias_deg``, ``fsa_rmse_deg``, ``strike_kappa``, ``strike_agreement_pct`` and the same
         with ``_far`` for the far foot; ``knee_ic_bias_deg``, ``knee_ic_rmse_deg`` (near-side foot);
         ``cadence_err_mean_spm``, ``cadence_err_max_abs_spm``;
-        ``running_pct`` (runs judged running).
+        ``running_pct`` (runs judged running); ``cadence_within_1spm_pct`` (runs whose cadence
+        is within 1 spm; none reported counts as not), ``ic_within_2_frames_pct`` (true ICs
+        matched within two frame periods), ``label_error_raw_pct`` and ``label_error_clean_pct``
+        (mean share of frames with wrong leg labels before and after cleaning).
     """
     if trials is None:
         ids = list(trial_ids) if trial_ids is not None else list(list_trials(data_dir))
@@ -333,6 +397,168 @@ def summarise_by_fps(
                 {"fps": float(fps), **({"trial": g} if per_trial else {}), **summarise_runs(sel)}
             )
     return pd.DataFrame(rows)
+
+
+ROBUST_SEED = 20261201
+
+
+@dataclass(frozen=True)
+class VirtualClip:
+    """One clip of :func:`run_robust_validation`: a trial, a start window and a seed."""
+
+    k: int
+    trial_id: str
+    start_s: float
+    seed: int
+
+
+def draw_virtual_clips(
+    trials: Sequence[MocapTrial], n_clips: int, duration_s: float
+) -> list[VirtualClip]:
+    """Draw clips ``k = 0 .. n_clips - 1``, each from ``default_rng([ROBUST_SEED, k])``.
+
+    Clip ``k`` depends on ``k`` only (not on frame rate or severity), so every cell of the robust
+    table scores the same clips: rows differ only by frame rate and error model (a paired design).
+    The trial is uniform among ``trials``, the start uniform such that ``duration_s`` fits.
+    """
+    clips = []
+    for k in range(n_clips):
+        rng = np.random.default_rng([ROBUST_SEED, k])
+        trial = trials[int(rng.integers(len(trials)))]
+        room = max(trial.duration_s - duration_s, 0.0)
+        clips.append(
+            VirtualClip(
+                k=k,
+                trial_id=trial.trial_id,
+                start_s=float(rng.uniform(0.0, room)),
+                seed=int(rng.integers(2**31 - 1)),
+            )
+        )
+    return clips
+
+
+def run_robust_validation(
+    data_dir: Path | str,
+    *,
+    severities: Sequence[int] = SEVERITIES,
+    fps_list: Sequence[float] = (30, 60, 120, 240),
+    clips_per_cell: int = 50,
+    duration_s: float = 8.0,
+    trial_ids: Sequence[str] | None = None,
+    trials: Sequence[MocapTrial] | None = None,
+    view: str = "side_left",
+    noise_px: float | None = None,
+    event_params: EventParams = EventParams(),
+    metric_params: MetricParams = MetricParams(),
+    clean_params: CleanParams = CleanParams(),
+    match_tol_s: float = 0.15,
+    progress: Callable[[int, float, VirtualClip, RunResult], None] | None = None,
+) -> pd.DataFrame:
+    """Score the detector on many short virtual clips with MediaPipe-like errors.
+
+    Parameters
+    ----------
+    data_dir
+        The RBDS folder (``shared/data/mocap``).
+    severities
+        Error-model levels (:meth:`gait.validate.errors.PoseErrorModel.at_severity`).
+    fps_list
+        Virtual camera frame rates.
+    clips_per_cell
+        Clips per (severity, fps); clip ``k`` is the same in every cell
+        (:func:`draw_virtual_clips`).
+    duration_s
+        Length of each clip.
+    trial_ids, trials
+        As in :func:`run_event_validation`.
+    view
+        ``"side_left"`` or ``"side_right"``.
+    noise_px
+        Landmark noise SD (None: 0.9 % of stature).
+    event_params, metric_params, clean_params, match_tol_s
+        As in :func:`run_event_validation`.
+    progress
+        Called after each clip with ``(severity, fps, clip, result)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (severity, fps): ``severity``, ``fps``, ``seconds_per_clip`` (wall time) and
+        the :func:`run_event_validation` columns (``runs`` = clips).
+    """
+    import time
+
+    if trials is None:
+        ids = list(trial_ids) if trial_ids is not None else list(list_trials(data_dir))
+        trials = [load_trial(data_dir, t) for t in ids]
+    by_id = {t.trial_id: t for t in trials}
+    clips = draw_virtual_clips(list(trials), clips_per_cell, duration_s)
+    rows = []
+    for severity in severities:
+        for fps in fps_list:
+            started = time.perf_counter()
+            results = []
+            for clip in clips:
+                result = run_once(
+                    by_id[clip.trial_id],
+                    fps=fps,
+                    seed=clip.seed,
+                    noise_px=noise_px,
+                    view=view,
+                    duration_s=duration_s,
+                    clean_params=clean_params,
+                    event_params=event_params,
+                    metric_params=metric_params,
+                    match_tol_s=match_tol_s,
+                    severity=severity,
+                    start_s=clip.start_s,
+                )
+                results.append(result)
+                if progress is not None:
+                    progress(severity, fps, clip, result)
+            elapsed = time.perf_counter() - started
+            rows.append(
+                {
+                    "severity": int(severity),
+                    "fps": float(fps),
+                    "seconds_per_clip": elapsed / max(len(clips), 1),
+                    **summarise_runs(results),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def format_robust_table(df: pd.DataFrame) -> str:
+    """The :func:`run_robust_validation` table as GitHub-flavoured Markdown."""
+    cols = (
+        ("severity", "severity", "{:.0f}"),
+        ("fps", "fps", "{:.0f}"),
+        ("runs", "clips", "{:.0f}"),
+        ("cadence_within_1spm_pct", "cadence within 1 spm %", "{:.0f}"),
+        ("ic_within_2_frames_pct", "IC within 2 frames %", "{:.1f}"),
+        ("ic_bias_ms", "IC bias ms", "{:+.1f}"),
+        ("ic_loa", "IC 95% LoA ms", None),
+        ("ic_detected_pct", "IC det %", "{:.1f}"),
+        ("false_pos", "false pos IC/TO", None),
+        ("label_error", "label error % raw -> clean", None),
+        ("running_pct", "running %", "{:.0f}"),
+    )
+    lines = [
+        "| " + " | ".join(c[1] for c in cols) + " |",
+        "|" + "|".join("---" for _ in cols) + "|",
+    ]
+    for _, row in df.iterrows():
+        cells = []
+        for key, _, fmt in cols:
+            if key == "label_error":
+                raw, clean = _num(row, "label_error_raw_pct"), _num(row, "label_error_clean_pct")
+                cells.append(
+                    " -> ".join(f"{v:.1f}" if np.isfinite(v) else "-" for v in (raw, clean))
+                )
+            else:
+                cells.append(_cell(row, key, fmt))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 _TABLE_COLUMNS = (

@@ -1,0 +1,569 @@
+"""A MediaPipe-like pose-error model for the virtual camera: leg-label episodes, correlated jitter.
+
+:func:`gait.validate.camera.project_to_camera` adds i.i.d. Gaussian noise to exact projections.
+Real MediaPipe output on side-view running video differs in ways that break event detectors, and
+:func:`apply_pose_errors` adds them to a :class:`~gait.validate.camera.CameraClip` instead:
+
+Leg-label episodes (side views; the far leg is the one away from the camera)
+    Runs of frames in which the legs' landmarks (knee, ankle, heel, foot_index; hips never) are
+    wrong, of three kinds: ``swap`` (the two legs' landmarks exchanged), ``snap`` (the far leg drawn
+    at the near leg's positions plus a few px of noise) and ``blend`` (each leg drawn as a weighted
+    mix of both, its own weight uniform in ``blend_weight``, one weight per leg and episode).
+    Durations are in seconds so that the model scales with the frame rate: a shifted exponential
+    (the continuous form of a geometric number of frames) from ``episode_min_s`` with median
+    ``episode_median_s``, redrawn above ``episode_max_s``; an episode covers
+    ``max(1, round(duration * fps))`` frames. The count is ``episodes_per_stride`` times the
+    clip's strides (stochastically rounded, so the mean is exact); a share
+    ``pre_contact_fraction`` starts ``pre_contact_lead_s`` before one of the far foot's force-plate
+    initial contacts, the rest uniformly in time. Episodes never overlap or touch (one clean frame
+    between them); one that finds no room after 50 draws is dropped (at severity 3 about one in
+    100; the realised count is in the track's ``pose_errors`` attribute).
+Visibility
+    Unchanged inside episodes: MediaPipe's far-leg visibility gives no warning of them.
+Correlated jitter
+    An AR(1) (discrete Ornstein-Uhlenbeck) process per keypoint and image axis, per-frame
+    coefficient ``a = exp(-1 / (fps * noise_tau_s))``, started from its stationary law, with the
+    camera's marginal SD (``clip.noise_px``, 0.9 % of stature by default). It is driven by the very
+    normal draws the camera used for its i.i.d. noise (same seed), so ``noise_tau_s = 0`` gives the
+    camera's noise bit for bit.
+Dropouts
+    Runs of frames with no far-foot landmarks (ankle, heel, foot_index: NaN position and NaN
+    confidence), ``dropouts_per_stride`` of them, durations like the episodes' with their own
+    median and maximum, never inside or touching an episode.
+
+Severities (:meth:`PoseErrorModel.at_severity`):
+
+====  ==================  ==========  ===========================  ============  ======== ========
+level episodes / stride   duration s  kinds swap / snap / blend    pre-contact   tau s    dropouts
+====  ==================  ==========  ===========================  ============  ======== ========
+0     0 (today's model)   -           -                            -             0 (iid)  0
+1     0.6 (sample clip)   0.017-0.2,  0.2 / 0.2 / 0.6              0.4           0.10     0.05
+                          median 0.07
+2     2.4 (failing clip)  same        0.5 / 0.25 / 0.25            0.4           0.10     0.15
+3     4.0                 0.017-0.25, 0.5 / 0.25 / 0.25            0.4           0.10     0.4
+                          median 0.08
+====  ==================  ==========  ===========================  ============  ======== ========
+
+Sources. The rates (0.6 and 2.4 episodes per stride), the 1-11 frame episode lengths at 30-60 fps,
+the three kinds, "a third of episodes within ~0.15 s before the far foot's contact", the lag-1
+autocorrelation of the jitter (~0.7 at 30 fps, ~0.9 at 60 fps: a time constant of 0.1-0.15 s)
+and the unchanged visibility are the measurements reported in the robust-events issue (the
+sample clip and a failing phone clip). Our own measurement (``tests/benchmarks/pose_errors.py``, MediaPipe full, VIDEO mode) agrees on most:
+
+* Jitter, sample treadmill clip (360 frames, 30 fps, body ~600 px): residual from a
+  stride-periodic Fourier fit (up to 10 Hz) with the runner's belt drift (< 0.3 Hz) removed,
+  corrected for what that fit removes from AR(1) noise: hips vertical lag-1 autocorrelation 0.70
+  (tau 0.09 s), SD 0.80 % of body height; knees 0.54-0.62 (tau 0.05-0.07 s), SD 1.0 % (y) and
+  1.4 % (x); hips horizontal 0.92, SD 1.3 %, which still holds the runner's motion on the belt.
+  The rotated re-encode of the clip gives the same figures within 0.05. The two 2-3 s overground
+  clips are too short to separate noise from motion (residual SD 1.2-3.7 %, lag-1 0.4-0.9). So:
+  0.9 % SD confirmed, lag-1 0.55-0.7 at 30 fps, tau 0.06-0.1 s, at the short end of the issue's
+  0.1-0.15 s; we use 0.10 s (0.72 at 30 fps, 0.85 at 60 fps). A 6 Hz low-pass residual, as first
+  planned, cannot measure this at 30 fps: it keeps only 6-15 Hz, where any noise with tau > 0.05
+  s has a lag-1 autocorrelation near -0.43 (the clips: -0.2 to -0.5).
+* Episodes (a foot closer to the other leg's stride-periodic trajectory than to its own, where
+  the feet are > 10 % of body height apart): sample clip 15 in 16.9 strides (0.89 per stride;
+  rotated re-encode 0.77), all 1 frame but one of 2; 1 swap, 10 far foot only, 4 near foot only,
+  the feet drawn 30-60 % of their true distance apart (blends; one snap-like at 11 %). The
+  overground pass-by clip: 4 in 2.5 strides (1.6 per stride), 1-3 frames, 3 of them swaps. The
+  rear clip: not measurable (the feet are never that far apart). So our rates are of the same
+  order as 0.6 / 2.4 (we keep the issue's), our episodes are shorter (median 1 frame = 0.033 s at
+  30 fps against 0.07 s), blends dominate on the treadmill and swaps on the overground clip.
+* Placement: 53 % (re-encode 62 %) of the sample's episodes start 5-7 frames (0.17-0.23 s) before
+  an annotated far-foot IC (the foot's furthest-forward point, ~28 ms before force-plate contact),
+  against 28 % for uniform placement: a pre-contact share of 0.35-0.47 (the issue: a third), a
+  little earlier than the issue's 0.15 s; hence ``pre_contact_fraction = 0.4`` and
+  ``pre_contact_lead_s = (0.05, 0.25)`` (start 0.05-0.25 s before the force-plate contact).
+* Visibility of the far foot inside episodes 0.75-0.76, elsewhere 0.77: no warning (confirmed).
+* Dropouts: none inside the side clips' running; the rear clip has runs of 1 and 11 frames while
+  the runner steps over the camera. Hence rare dropouts (0.05 per stride at severity 1).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy.signal import lfilter
+
+from gait.skeleton import KEYPOINTS, LEG_PARTS
+from gait.validate import truth as _truth
+from gait.validate.camera import NOISE_FRACTION, project_to_camera
+
+if TYPE_CHECKING:
+    from gait.track import PoseTrack
+    from gait.validate.camera import CameraClip
+    from gait.validate.mocap import MocapTrial
+    from gait.validate.truth import GroundTruth
+
+SEVERITIES: tuple[int, ...] = (0, 1, 2, 3)
+KINDS: tuple[str, ...] = ("swap", "snap", "blend")
+FOOT_PARTS: tuple[str, ...] = ("ankle", "heel", "foot_index")
+DEFAULT_STRIDE_S = 0.7
+_NEAR = {"side_left": "left", "side_right": "right"}
+_INDEX = {name: i for i, name in enumerate(KEYPOINTS)}
+_PLACEMENT_TRIES = 50
+
+
+@dataclass(frozen=True)
+class PoseErrorModel:
+    """How MediaPipe's errors are simulated (module docstring: the model, values and sources).
+
+    Attributes
+    ----------
+    episodes_per_stride
+        Mean number of leg-label episodes per stride (0.6 on the sample clip, 2.4 on a failing
+        clip).
+    episode_min_s, episode_median_s, episode_max_s
+        Episode duration: ``episode_min_s`` plus an exponential with median
+        ``episode_median_s - episode_min_s``, redrawn above ``episode_max_s`` (1-11 frames at 30-60
+        fps on real clips: 0.017-0.2 s, median ~0.07 s).
+    kind_weights
+        Relative frequencies of ``("swap", "snap", "blend")`` episodes.
+    pre_contact_fraction
+        Share of episodes that start ``pre_contact_lead_s`` before a far-foot initial contact.
+    pre_contact_lead_s
+        ``(low, high)`` time from a pre-contact episode's start to the far foot's contact, uniform.
+    blend_weight
+        ``(low, high)``: in a blend, each leg = ``w * own + (1 - w) * other``, ``w`` uniform here.
+    snap_noise_frac
+        SD per axis of the noise around a snapped far leg, as a fraction of stature (0.004: 2 px on
+        a 500 px runner).
+    noise_tau_s
+        Time constant of the AR(1) jitter; 0 = i.i.d. (the camera's noise, bit for bit).
+    dropouts_per_stride
+        Mean number of far-foot dropouts per stride.
+    dropout_median_s, dropout_max_s
+        Dropout duration (same shifted exponential from ``episode_min_s``).
+    """
+
+    episodes_per_stride: float = 0.0
+    episode_min_s: float = 0.017
+    episode_median_s: float = 0.07
+    episode_max_s: float = 0.2
+    kind_weights: tuple[float, float, float] = (0.2, 0.2, 0.6)
+    pre_contact_fraction: float = 0.4
+    pre_contact_lead_s: tuple[float, float] = (0.05, 0.25)
+    blend_weight: tuple[float, float] = (0.3, 0.7)
+    snap_noise_frac: float = 0.004
+    noise_tau_s: float = 0.0
+    dropouts_per_stride: float = 0.0
+    dropout_median_s: float = 0.05
+    dropout_max_s: float = 0.15
+
+    def __post_init__(self) -> None:
+        nonneg = ("episodes_per_stride", "snap_noise_frac", "noise_tau_s", "dropouts_per_stride")
+        for name in nonneg:
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"Expected {name} >= 0, got {getattr(self, name)!r}.")
+        for median, top in (
+            (self.episode_median_s, self.episode_max_s),
+            (self.dropout_median_s, self.dropout_max_s),
+        ):
+            if not 0 < self.episode_min_s < median < top:
+                raise ValueError(
+                    "Expected 0 < episode_min_s < median < max durations, got "
+                    f"{self.episode_min_s}, {median}, {top}."
+                )
+        if len(self.kind_weights) != len(KINDS) or min(self.kind_weights) < 0:
+            raise ValueError(f"Expected 3 non-negative kind weights, got {self.kind_weights}.")
+        if sum(self.kind_weights) <= 0:
+            raise ValueError("Expected a positive kind weight.")
+        if not 0 <= self.pre_contact_fraction <= 1:
+            raise ValueError(
+                f"Expected pre_contact_fraction in [0, 1], got {self.pre_contact_fraction}."
+            )
+        for name in ("pre_contact_lead_s", "blend_weight"):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high:
+                raise ValueError(f"Expected 0 <= low <= high for {name}, got {(low, high)}.")
+
+    @classmethod
+    def at_severity(cls, level: int) -> PoseErrorModel:
+        """The model of a severity level in :data:`SEVERITIES` (table in the module docstring)."""
+        if level == 0:
+            return cls()
+        common = {"noise_tau_s": 0.10}
+        if level == 1:
+            return cls(episodes_per_stride=0.6, dropouts_per_stride=0.05, **common)
+        if level == 2:
+            return cls(
+                episodes_per_stride=2.4,
+                kind_weights=(0.5, 0.25, 0.25),
+                dropouts_per_stride=0.15,
+                **common,
+            )
+        if level == 3:
+            return cls(
+                episodes_per_stride=4.0,
+                episode_median_s=0.08,
+                episode_max_s=0.25,
+                kind_weights=(0.5, 0.25, 0.25),
+                dropouts_per_stride=0.4,
+                dropout_median_s=0.07,
+                dropout_max_s=0.25,
+                **common,
+            )
+        raise ValueError(f"Expected a severity in {SEVERITIES}, got {level!r}.")
+
+
+def _duration_s(rng: np.random.Generator, low: float, median: float, high: float) -> float:
+    """Shifted exponential from ``low`` with the given median, redrawn above ``high``."""
+    scale = (median - low) / np.log(2.0)
+    while True:
+        d = low + rng.exponential(scale)
+        if d <= high:
+            return float(d)
+
+
+def _stochastic_round(rng: np.random.Generator, x: float) -> int:
+    return int(np.floor(x + rng.uniform()))
+
+
+def _stride_s(truth: GroundTruth, far: str) -> float:
+    """Stride period: median interval of the far foot's ICs, else 120 / cadence, else 0.7 s."""
+    ev = truth.events
+    ic = np.sort(ev.loc[(ev["side"] == far) & (ev["kind"] == "ic"), "time_s"].to_numpy(float))
+    if len(ic) >= 2:
+        return float(np.median(np.diff(ic)))
+    if np.isfinite(truth.cadence_spm) and truth.cadence_spm > 0:
+        return 120.0 / truth.cadence_spm
+    return DEFAULT_STRIDE_S
+
+
+def _free(busy: np.ndarray, start: int, stop: int) -> bool:
+    """Whether frames ``start:stop`` and one frame either side are free."""
+    return 0 <= start < stop <= len(busy) and not busy[max(start - 1, 0) : stop + 1].any()
+
+
+def plan_episodes(
+    n_frames: int,
+    fps: float,
+    far_ic_s: np.ndarray,
+    stride_s: float,
+    model: PoseErrorModel,
+    seed: int,
+) -> pd.DataFrame:
+    """Draw the leg-label episodes of a clip (pure; :func:`apply_pose_errors` uses it).
+
+    Parameters
+    ----------
+    n_frames, fps
+        The clip's length and frame rate (frame ``j`` at ``j / fps``).
+    far_ic_s
+        The far foot's initial-contact times (track time).
+    stride_s
+        Stride period; the expected count is ``model.episodes_per_stride * n_frames / fps /
+        stride_s``.
+    model
+        The error model.
+    seed
+        Seeds the draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per episode, sorted by ``start``: ``start``, ``stop`` (frame indices, stop
+        exclusive), ``kind`` (:data:`KINDS`), ``pre_contact`` (placed before a far IC),
+        ``w_left``, ``w_right`` (blend weights, NaN for other kinds).
+    """
+    rng = np.random.default_rng([int(seed), 1])
+    busy = np.zeros(n_frames, bool)
+    far_ic_s = np.asarray(far_ic_s, float)
+    n_strides = n_frames / fps / stride_s
+    count = _stochastic_round(rng, model.episodes_per_stride * n_strides)
+    n_pre = _stochastic_round(rng, model.pre_contact_fraction * count) if len(far_ic_s) else 0
+    weights = np.asarray(model.kind_weights, float) / sum(model.kind_weights)
+    rows = []
+    for k in range(count):
+        kind = KINDS[int(rng.choice(len(KINDS), p=weights))]
+        d = _duration_s(rng, model.episode_min_s, model.episode_median_s, model.episode_max_s)
+        length = max(1, round(d * fps))
+        w = rng.uniform(*model.blend_weight, size=2)
+        pre = k < n_pre
+        placed = None
+        for _ in range(_PLACEMENT_TRIES):
+            if pre:
+                t0 = rng.choice(far_ic_s) - rng.uniform(*model.pre_contact_lead_s)
+            else:
+                t0 = rng.uniform(0.0, max(n_frames - length, 1) / fps)
+            start = round(t0 * fps)
+            if _free(busy, start, start + length):
+                placed = start
+                break
+        if placed is None:
+            continue
+        busy[placed : placed + length] = True
+        rows.append(
+            {
+                "start": placed,
+                "stop": placed + length,
+                "kind": kind,
+                "pre_contact": pre,
+                "w_left": float(w[0]) if kind == "blend" else np.nan,
+                "w_right": float(w[1]) if kind == "blend" else np.nan,
+            }
+        )
+    columns = ["start", "stop", "kind", "pre_contact", "w_left", "w_right"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values("start").reset_index(drop=True)
+
+
+def _plan_dropouts(
+    busy: np.ndarray, fps: float, stride_s: float, model: PoseErrorModel, seed: int
+) -> list[tuple[int, int]]:
+    """Far-foot dropout runs ``(start, stop)`` in frames not ``busy`` (nor next to them)."""
+    rng = np.random.default_rng([int(seed), 2])
+    busy = busy.copy()
+    n = len(busy)
+    count = _stochastic_round(rng, model.dropouts_per_stride * n / fps / stride_s)
+    runs = []
+    for _ in range(count):
+        d = _duration_s(rng, model.episode_min_s, model.dropout_median_s, model.dropout_max_s)
+        length = max(1, round(d * fps))
+        for _ in range(_PLACEMENT_TRIES):
+            start = int(rng.integers(0, max(n - length, 0) + 1))
+            if _free(busy, start, start + length):
+                busy[start : start + length] = True
+                runs.append((start, start + length))
+                break
+    return sorted(runs)
+
+
+def _unit_noise(seed: int, shape: tuple[int, ...], fps: float, tau_s: float) -> np.ndarray:
+    """The camera's standard-normal draws for ``seed`` (after its phase draw), AR(1)-filtered.
+
+    :func:`gait.validate.camera.project_to_camera` draws the sub-frame phase, then the noise, from
+    ``default_rng(seed)``; repeating that order gives the same normals. With ``tau_s > 0`` they
+    drive ``x[0] = e[0]``, ``x[t] = a x[t-1] + sqrt(1 - a^2) e[t]`` (stationary, unit variance).
+    """
+    rng = np.random.default_rng(seed)
+    rng.uniform(0.0, 1.0 / fps)
+    e = rng.normal(0.0, 1.0, shape)
+    if tau_s <= 0:
+        return e
+    a = float(np.exp(-1.0 / (fps * tau_s)))
+    b = float(np.sqrt(1.0 - a * a))
+    x, _ = lfilter([b], [1.0, -a], e, axis=0, zi=((1.0 - b) * e[:1]))
+    return x
+
+
+def _stature_px(clip: CameraClip) -> float:
+    """Stature in pixels at the runner's distance (from the camera record), else from the noise."""
+    info = json.loads(clip.track.attrs.get("synthetic_camera", "{}"))
+    if {"stature_m", "focal_px", "distance_m"} <= set(info):
+        return float(info["stature_m"]) * float(info["focal_px"]) / float(info["distance_m"])
+    return clip.noise_px / NOISE_FRACTION
+
+
+def _leg_index(side: str) -> list[int]:
+    return [_INDEX[f"{side}_{part}"] for part in LEG_PARTS]
+
+
+def apply_pose_errors(
+    clip: CameraClip, truth: GroundTruth, model: PoseErrorModel, seed: int
+) -> tuple[PoseTrack, np.ndarray]:
+    """Give a virtual-camera clip MediaPipe-like errors (module docstring).
+
+    Parameters
+    ----------
+    clip
+        From :func:`gait.validate.camera.project_to_camera`; its exact projection
+        ``clip.position_true_px`` is the starting point and its noise is regenerated (SD
+        ``clip.noise_px``). Episodes and dropouts need a side view.
+    truth
+        The clip's ground truth (:func:`gait.validate.truth.ground_truth`): the far foot's ICs
+        place the pre-contact episodes and give the stride period.
+    model
+        The error model, e.g. ``PoseErrorModel.at_severity(2)``.
+    seed
+        Seeds noise, episodes and dropouts. With the clip's own seed and ``noise_tau_s = 0`` the
+        noise equals the clip's bit for bit (so severity 0 reproduces ``clip.track``).
+
+    Returns
+    -------
+    track, episode_mask
+        The erroneous track (same frames, coordinates, confidence and attributes as
+        ``clip.track``, plus the attribute ``pose_errors``: JSON with the model, seed, and the
+        episodes and dropouts placed), and a bool ``(n_frames,)`` array of the frames inside a
+        leg-label episode.
+    """
+    fps = float(clip.track.attrs["fps"])
+    true_px = np.asarray(clip.position_true_px, dtype=float)
+    n = len(true_px)
+    view = clip.camera.view
+    if view not in _NEAR and (model.episodes_per_stride > 0 or model.dropouts_per_stride > 0):
+        raise ValueError(f"Expected a side view for leg-label episodes and dropouts, got {view!r}.")
+    noisy = true_px + _unit_noise(seed, true_px.shape, fps, model.noise_tau_s) * clip.noise_px
+    conf = clip.track["confidence"].values.copy()
+    mask = np.zeros(n, bool)
+    episodes = pd.DataFrame(columns=["start", "stop", "kind", "pre_contact", "w_left", "w_right"])
+    drops: list[tuple[int, int]] = []
+    if view in _NEAR:
+        near = _NEAR[view]
+        far = "right" if near == "left" else "left"
+        stride = _stride_s(truth, far)
+        ev = truth.events
+        far_ic = ev.loc[(ev["side"] == far) & (ev["kind"] == "ic"), "time_s"].to_numpy(float)
+        episodes = plan_episodes(n, fps, far_ic, stride, model, seed)
+        noisy = _apply_episodes(noisy, episodes, near, model, _stature_px(clip), seed)
+        for row in episodes.itertuples(index=False):
+            mask[row.start : row.stop] = True
+        drops = _plan_dropouts(mask, fps, stride, model, seed)
+        foot = [_INDEX[f"{far}_{part}"] for part in FOOT_PARTS]
+        for a, b in drops:
+            noisy[a:b, foot] = np.nan
+            conf[a:b, foot] = np.nan
+    out = clip.track.copy(deep=True)
+    out["position"].values[...] = noisy.astype(np.float32)
+    out["confidence"].values[...] = conf
+    record = {
+        "model": asdict(model),
+        "seed": int(seed),
+        "n_episodes": len(episodes),
+        "episode_kinds": {k: int((episodes["kind"] == k).sum()) for k in KINDS},
+        "n_episode_frames": int(mask.sum()),
+        "n_dropouts": len(drops),
+    }
+    out.attrs["pose_errors"] = json.dumps(record)
+    return out, mask
+
+
+def _apply_episodes(
+    noisy: np.ndarray,
+    episodes: pd.DataFrame,
+    near: str,
+    model: PoseErrorModel,
+    stature_px: float,
+    seed: int,
+) -> np.ndarray:
+    """Relabel the leg landmarks inside each episode; returns a new array."""
+    rng = np.random.default_rng([int(seed), 3])
+    out = noisy.copy()
+    left, right = _leg_index("left"), _leg_index("right")
+    far = right if near == "left" else left
+    near_idx = left if near == "left" else right
+    for row in episodes.itertuples(index=False):
+        s = slice(row.start, row.stop)
+        lv, rv = noisy[s][:, left], noisy[s][:, right]
+        if row.kind == "swap":
+            out[s, left], out[s, right] = rv, lv
+        elif row.kind == "snap":
+            jitter = rng.normal(0.0, model.snap_noise_frac * stature_px, lv.shape)
+            out[s, far] = noisy[s][:, near_idx] + jitter
+        else:
+            out[s, left] = row.w_left * lv + (1.0 - row.w_left) * rv
+            out[s, right] = row.w_right * rv + (1.0 - row.w_right) * lv
+    return out
+
+
+def _feet(position_px: np.ndarray) -> dict[str, np.ndarray]:
+    """Per side, the ``(n, 2)`` mean of the foot landmarks present (NaN when none)."""
+    out = {}
+    for side in ("left", "right"):
+        pts = position_px[:, [_INDEX[f"{side}_{p}"] for p in FOOT_PARTS]]
+        present = np.isfinite(pts).all(axis=2)
+        total = np.where(present[..., None], pts, 0.0).sum(axis=1)
+        count = present.sum(axis=1)[:, None]
+        out[side] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return out
+
+
+def label_error_fraction(
+    track: PoseTrack, true_px: np.ndarray, *, min_separation_frac: float = 0.2
+) -> float:
+    """Fraction of frames whose leg labels are wrong, among frames where the true feet are apart.
+
+    A foot is the mean of its ankle, heel and foot_index landmarks (those present). A frame is
+    wrong when the track's left foot is closer to the true right foot than to the true left foot,
+    or vice versa (so a snapped or blended foot nearer the other leg counts as wrong). A foot with
+    no landmark is not wrong.
+
+    Parameters
+    ----------
+    track
+        A pose track (raw or cleaned) with the same frames as ``true_px``.
+    true_px
+        ``(n_frames, 33, 2)`` exact projection (:attr:`GroundTruth.position_true_px`).
+    min_separation_frac
+        Frames count only when the true feet are more than this fraction of the leg length
+        (median true hip-to-ankle distance) apart; crossings, where labels are ambiguous, are
+        left out. Default 0.2 (about 9 % of stature).
+
+    Returns
+    -------
+    float
+        In [0, 1]; NaN when no frame qualifies.
+    """
+    true_px = np.asarray(true_px, dtype=float)
+    pos = track["position"].transpose("time", "keypoint", "space").values.astype(float)
+    if pos.shape != true_px.shape:
+        raise ValueError(f"Expected a track of shape {true_px.shape}, got {pos.shape}.")
+    legs = [
+        np.linalg.norm(true_px[:, _INDEX[f"{s}_hip"]] - true_px[:, _INDEX[f"{s}_ankle"]], axis=1)
+        for s in ("left", "right")
+    ]
+    leg_px = float(np.nanmedian(np.concatenate(legs)))
+    true_feet, feet = _feet(true_px), _feet(pos)
+    sep = np.linalg.norm(true_feet["left"] - true_feet["right"], axis=1)
+    apart = sep > min_separation_frac * leg_px
+    if not apart.any():
+        return float("nan")
+    wrong = np.zeros(len(sep), bool)
+    for side, other in (("left", "right"), ("right", "left")):
+        d_own = np.linalg.norm(feet[side] - true_feet[side], axis=1)
+        d_other = np.linalg.norm(feet[side] - true_feet[other], axis=1)
+        wrong |= d_other < d_own  # False where NaN
+    return float(wrong[apart].mean())
+
+
+def film(
+    trial: MocapTrial,
+    *,
+    view: str = "side_left",
+    fps: float = 60.0,
+    severity: int = 0,
+    seed: int = 0,
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+    model: PoseErrorModel | None = None,
+    noise_px: float | None = None,
+) -> tuple[PoseTrack, GroundTruth, np.ndarray, np.ndarray]:
+    """Film a mocap trial with a virtual camera and MediaPipe-like errors.
+
+    Parameters
+    ----------
+    trial
+        The mocap trial.
+    view, fps, seed, start_s, duration_s, noise_px
+        As in :meth:`gait.validate.MocapTrial.to_track` (``seed`` also seeds the errors).
+    severity
+        One of :data:`SEVERITIES`; 0 gives ``trial.to_track``'s positions bit for bit.
+    model
+        Overrides ``severity``.
+
+    Returns
+    -------
+    track, truth, episode_mask, true_px
+        The erroneous track, its ground truth, the bool ``(n_frames,)`` leg-label-episode frames
+        and the ``(n_frames, 33, 2)`` exact projection.
+    """
+    clip = project_to_camera(
+        trial.landmarks_m,
+        trial.time_s,
+        view=view,
+        fps=fps,
+        noise_px=noise_px,
+        seed=seed,
+        start_s=start_s,
+        duration_s=duration_s,
+        stature_m=trial.stature_m,
+        trial=trial.trial_id,
+    )
+    truth = _truth.ground_truth(trial.trial_id, trial.contacts, clip)
+    model = PoseErrorModel.at_severity(severity) if model is None else model
+    track, mask = apply_pose_errors(clip, truth, model, seed)
+    return track, truth, mask, clip.position_true_px

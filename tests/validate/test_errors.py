@@ -1,0 +1,245 @@
+"""The MediaPipe-like pose-error model (gait.validate.errors) and its use in the harness."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from gait.skeleton import KEYPOINTS, LEFT_RIGHT_PAIRS, LEG_PARTS
+from gait.validate import (
+    PoseErrorModel,
+    apply_pose_errors,
+    film,
+    format_robust_table,
+    label_error_fraction,
+    project_to_camera,
+    run_robust_validation,
+)
+from gait.validate.harness import run_once, summarise_runs
+from gait.validate.truth import ground_truth
+
+IDX = {k: i for i, k in enumerate(KEYPOINTS)}
+LEG = {s: [IDX[f"{s}_{p}"] for p in LEG_PARTS] for s in ("left", "right")}
+FAR_FOOT = [IDX[f"right_{p}"] for p in ("ankle", "heel", "foot_index")]
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(int), 0]))
+    return list(zip(edges[::2], edges[1::2], strict=True))
+
+
+def _far_ics(truth, far: str = "right") -> np.ndarray:
+    ev = truth.events
+    return ev.loc[(ev["side"] == far) & (ev["kind"] == "ic"), "time_s"].to_numpy(float)
+
+
+def _strides(truth, n_frames: int, fps: float) -> float:
+    return n_frames / fps / float(np.median(np.diff(_far_ics(truth))))
+
+
+def _clip(trial, *, fps: float = 60.0, seed: int = 0, duration_s: float | None = None):
+    clip = project_to_camera(
+        trial.landmarks_m,
+        trial.time_s,
+        fps=fps,
+        seed=seed,
+        duration_s=duration_s,
+        stature_m=trial.stature_m,
+        trial=trial.trial_id,
+    )
+    return clip, ground_truth(trial.trial_id, trial.contacts, clip)
+
+
+def test_severity_0_is_todays_track_bit_for_bit(t25) -> None:
+    for fps, seed, start in ((60, 7, 0.0), (30, 3, 4.5)):
+        ref, ref_truth = t25.to_track(fps=fps, seed=seed, start_s=start, duration_s=6.0)
+        track, truth, mask, true_px = film(
+            t25, fps=fps, seed=seed, severity=0, start_s=start, duration_s=6.0
+        )
+        assert np.array_equal(track["position"].values, ref["position"].values, equal_nan=True)
+        assert np.array_equal(track["confidence"].values, ref["confidence"].values, equal_nan=True)
+        assert np.array_equal(track["time"].values, ref["time"].values)
+        assert not mask.any()
+        assert truth.time_offset_s == ref_truth.time_offset_s
+        assert true_px.shape == track["position"].shape
+
+
+@pytest.mark.parametrize("severity", [1, 2])
+def test_episode_rate_and_placement(t25, severity: int) -> None:
+    model = PoseErrorModel.at_severity(severity)
+    fps = 60.0
+    _, truth, mask, _ = film(t25, fps=fps, seed=11, severity=severity)
+    n = len(mask)
+    episodes = _runs(mask)  # episodes never touch, so runs of the mask are the episodes
+    rate = len(episodes) / _strides(truth, n, fps)
+    assert rate == pytest.approx(model.episodes_per_stride, rel=0.25)
+    # a share starts pre_contact_lead_s before a far-foot contact; uniform placement would put
+    # only ~0.26 (0.2 s window / 0.78 s stride) of them there
+    far_ic = _far_ics(truth)
+    lo, hi = model.pre_contact_lead_s
+    lead = far_ic[None, :] - np.array([a for a, _ in episodes])[:, None] / fps
+    near_ic = ((lead >= lo - 1 / fps) & (lead <= hi + 1 / fps)).any(axis=1)
+    uniform = replace(model, pre_contact_fraction=0.0)
+    _, mask_u = apply_pose_errors(*_clip(t25, fps=fps, seed=11), uniform, 11)
+    starts_u = np.array([a for a, _ in _runs(mask_u)]) / fps
+    lead_u = far_ic[None, :] - starts_u[:, None]
+    near_u = ((lead_u >= lo - 1 / fps) & (lead_u <= hi + 1 / fps)).any(axis=1)
+    assert near_ic.mean() > 0.45 and near_u.mean() < 0.35
+    assert near_ic.mean() - near_u.mean() > 0.2
+    # durations in seconds: the same model gives the same time in episodes at 30 fps
+    _, truth30, mask30, _ = film(t25, fps=30.0, seed=11, severity=severity)
+    per_stride_60 = mask.sum() / fps / _strides(truth, n, fps)
+    per_stride_30 = mask30.sum() / 30.0 / _strides(truth30, len(mask30), 30.0)
+    assert per_stride_30 == pytest.approx(per_stride_60, rel=0.3)
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_ar1_jitter_autocorrelation_and_sd(t25, fps: float) -> None:
+    model = PoseErrorModel(noise_tau_s=0.1)
+    clip, truth = _clip(t25, fps=fps, seed=5)
+    track, mask = apply_pose_errors(clip, truth, model, 5)
+    assert not mask.any()
+    err = (track["position"].values.astype(float) - clip.position_true_px) / clip.noise_px
+    series = err.reshape(len(err), -1)
+    series = series[:, np.isfinite(series).all(axis=0)]
+    assert series.shape[1] >= 20
+    r1 = np.mean([np.corrcoef(s[1:], s[:-1])[0, 1] for s in series.T])
+    assert r1 == pytest.approx(np.exp(-1 / (fps * 0.1)), abs=0.03)
+    assert float(series.std()) == pytest.approx(1.0, rel=0.05)
+    # the i.i.d. model's noise is uncorrelated
+    iid, _ = apply_pose_errors(clip, truth, PoseErrorModel(), 5)
+    e0 = (iid["position"].values.astype(float) - clip.position_true_px).reshape(len(err), -1)
+    e0 = e0[:, np.isfinite(e0).all(axis=0)]
+    assert abs(np.mean([np.corrcoef(s[1:], s[:-1])[0, 1] for s in e0.T])) < 0.03
+
+
+def test_label_error_fraction(t25) -> None:
+    clip, truth = _clip(t25, fps=60.0, seed=2, duration_s=10.0)
+    true_px = clip.position_true_px
+    assert label_error_fraction(clip.track, true_px) < 0.01
+    pos = clip.track["position"].values.copy()
+    exchanged = pos.copy()
+    for a, b in LEFT_RIGHT_PAIRS:
+        exchanged[:, [IDX[a], IDX[b]]] = pos[:, [IDX[b], IDX[a]]]
+    flipped = clip.track.copy(deep=True)
+    flipped["position"].values[...] = exchanged
+    assert label_error_fraction(flipped, true_px) > 0.99
+    # a missing foot is not wrong
+    no_left = clip.track.copy(deep=True)
+    no_left["position"].values[:, [IDX[f"left_{p}"] for p in ("ankle", "heel", "foot_index")]] = (
+        np.nan
+    )
+    assert label_error_fraction(no_left, true_px) < 0.01
+    track2, mask2 = apply_pose_errors(clip, truth, PoseErrorModel.at_severity(2), 2)
+    err2 = label_error_fraction(track2, true_px)
+    assert 0.05 < err2 < 0.5
+    repaired = track2.copy(deep=True)  # only episode frames are wrong
+    repaired["position"].values[mask2] = clip.track["position"].values[mask2]
+    assert label_error_fraction(repaired, true_px) < 0.01
+    # every swap episode is wrong wherever the feet are apart
+    swaps = PoseErrorModel(episodes_per_stride=2.0, kind_weights=(1.0, 0.0, 0.0))
+    track_s, mask_s = apply_pose_errors(clip, truth, swaps, 2)
+    assert label_error_fraction(track_s, true_px) == pytest.approx(mask_s.mean(), abs=0.05)
+
+
+def test_episode_kinds_relabel_only_the_legs(t25) -> None:
+    clip, truth = _clip(t25, fps=60.0, seed=4, duration_s=10.0)
+    base, _ = apply_pose_errors(clip, truth, PoseErrorModel(), 4)  # same noise, no episodes
+    b = base["position"].values
+    for kinds in ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)):
+        model = PoseErrorModel(episodes_per_stride=1.0, kind_weights=kinds)
+        track, mask = apply_pose_errors(clip, truth, model, 4)
+        p = track["position"].values
+        assert mask.sum() > 10
+        assert np.array_equal(p[~mask], b[~mask], equal_nan=True)
+        others = [i for i in range(len(KEYPOINTS)) if i not in LEG["left"] + LEG["right"]]
+        assert np.array_equal(p[:, others], b[:, others], equal_nan=True)  # hips never move
+        m = mask
+        if kinds[0]:  # swap: exactly exchanged
+            assert np.allclose(p[m][:, LEG["left"]], b[m][:, LEG["right"]], atol=1e-3)
+            assert np.allclose(p[m][:, LEG["right"]], b[m][:, LEG["left"]], atol=1e-3)
+        elif kinds[1]:  # snap: the far (right) leg on the near one, near leg untouched
+            assert np.array_equal(p[m][:, LEG["left"]], b[m][:, LEG["left"]])
+            gap = np.linalg.norm(p[m][:, LEG["right"]] - b[m][:, LEG["left"]], axis=-1)
+            assert np.median(gap) < 0.01 * 500 and np.median(gap) > 0
+        else:  # blend: each leg between the two
+            left, right = b[m][:, LEG["left"]], b[m][:, LEG["right"]]
+            d = right - left
+            w = np.sum((p[m][:, LEG["left"]] - left) * d, axis=-1) / np.sum(d * d, axis=-1)
+            big = np.linalg.norm(d, axis=-1) > 20
+            assert w[big].min() > 0.3 - 1e-3 and w[big].max() < 0.7 + 1e-3
+
+
+def test_visibility_inside_episodes_is_unchanged(t25) -> None:
+    clip, truth = _clip(t25, fps=60.0, seed=9, duration_s=15.0)
+    track, mask = apply_pose_errors(clip, truth, PoseErrorModel.at_severity(2), 9)
+    conf = track["confidence"].values
+    assert np.array_equal(conf[mask], clip.track["confidence"].values[mask], equal_nan=True)
+    far = conf[:, LEG["right"]]
+    finite_out = far[~mask][np.isfinite(far[~mask])]
+    assert np.all(far[mask] == np.median(finite_out))
+
+
+def test_dropouts_blank_the_far_foot_only(t25) -> None:
+    clip, truth = _clip(t25, fps=60.0, seed=6)
+    model = PoseErrorModel(dropouts_per_stride=0.5)
+    track, mask = apply_pose_errors(clip, truth, model, 6)
+    pos = track["position"].values
+    present = np.isfinite(clip.position_true_px[:, FAR_FOOT]).all(axis=(1, 2))
+    gone = np.isnan(pos[:, FAR_FOOT]).all(axis=(1, 2)) & present
+    runs = _runs(gone)
+    assert len(runs) / _strides(truth, len(pos), 60.0) == pytest.approx(0.5, rel=0.3)
+    assert np.isnan(track["confidence"].values[gone][:, FAR_FOOT]).all()
+    near_foot = [IDX[f"left_{p}"] for p in ("ankle", "heel", "foot_index")]
+    base = np.isfinite(clip.track["position"].values[:, near_foot])
+    assert np.array_equal(np.isfinite(pos[:, near_foot]), base)
+    assert not mask.any()
+
+
+def test_same_seed_same_track(t25) -> None:
+    a = film(t25, fps=30.0, seed=21, severity=3, start_s=2.0, duration_s=8.0)
+    b = film(t25, fps=30.0, seed=21, severity=3, start_s=2.0, duration_s=8.0)
+    c = film(t25, fps=30.0, seed=22, severity=3, start_s=2.0, duration_s=8.0)
+    assert np.array_equal(a[0]["position"].values, b[0]["position"].values, equal_nan=True)
+    assert np.array_equal(a[2], b[2])
+    assert a[0].attrs["pose_errors"] == b[0].attrs["pose_errors"]
+    assert not np.array_equal(a[2], c[2])
+
+
+def test_model_checks() -> None:
+    with pytest.raises(ValueError, match="severity"):
+        PoseErrorModel.at_severity(4)
+    with pytest.raises(ValueError, match="kind weights"):
+        PoseErrorModel(kind_weights=(1.0, 0.0))
+    with pytest.raises(ValueError, match="durations"):
+        PoseErrorModel(episode_median_s=0.3)
+    levels = [PoseErrorModel.at_severity(k) for k in (0, 1, 2, 3)]
+    assert [m.episodes_per_stride for m in levels] == [0.0, 0.6, 2.4, 4.0]
+    assert levels[0] == PoseErrorModel() and levels[0].noise_tau_s == 0.0
+
+
+def test_harness_at_severity_1(t25) -> None:
+    result = run_once(t25, fps=30, seed=0, severity=1, duration_s=8.0, start_s=3.0)
+    assert result.severity == 1 and result.start_s == 3.0
+    assert 0.0 <= result.label_error_raw <= 1.0 and 0.0 <= result.label_error_clean <= 1.0
+    plain = run_once(t25, fps=30, seed=0, duration_s=8.0, start_s=3.0)
+    assert plain.label_error_raw == 0.0
+    row = summarise_runs([result, plain])
+    for key in (
+        "cadence_within_1spm_pct",
+        "ic_within_2_frames_pct",
+        "label_error_raw_pct",
+        "label_error_clean_pct",
+        "running_pct",
+    ):
+        assert np.isfinite(row[key]), key
+    assert row["label_error_raw_pct"] == pytest.approx(50.0 * result.label_error_raw)
+    df = run_robust_validation(
+        "unused", severities=(1,), fps_list=(30,), clips_per_cell=1, duration_s=8.0, trials=[t25]
+    )
+    assert len(df) == 1 and df.iloc[0]["runs"] == 1
+    text = format_robust_table(df)
+    assert text.splitlines()[0].startswith("| severity | fps | clips | cadence within 1 spm %")
+    assert text.splitlines()[2].startswith("| 1 | 30 | 1 |")
