@@ -144,3 +144,57 @@ def _cadence_and_duty(
             ),
         )
     return True, ()
+
+
+#: Largest relative difference between the events' cadence and the label-free rhythm's for the
+#: two to agree: 3 % is ~5 steps/min at 170, far above the spread of either on a steady clip
+#: (both within 0.2 spm of the force plates on the mocap runners) and below a missed or doubled
+#: step every few strides.
+CADENCE_AGREEMENT = 0.03
+
+
+def events_cadence_spm(ics: dict[str, np.ndarray], period_s: float) -> float:
+    """Cadence of the detected contacts of both feet (:func:`cadence_spm` with feet)."""
+    left, right = (ics[f][np.isfinite(ics[f])] for f in ("L", "R"))
+    feet = np.array(["L"] * len(left) + ["R"] * len(right))
+    return cadence_spm(np.concatenate([left, right]), feet, period_s)
+
+
+def rhythm_check(
+    running: bool, events_spm: float, rhythm_spm: dict[str, float], params: EventParams
+) -> tuple[bool, tuple[QualityNote, ...]]:
+    """Compare the events' cadence with the label-free rhythm's; notes when they disagree.
+
+    Returns whether they agree (True when either is missing: nothing to compare) and the notes:
+    ``cadence_disagreement`` (running, but the two cadences differ by more than
+    :data:`CADENCE_AGREEMENT`) or ``running_without_events`` (the rhythm is a running cadence but
+    the events were judged not running: the clip is not silently called "not running").
+    """
+    rhythm = rhythm_spm.get("consensus", float("nan"))
+    if not np.isfinite(rhythm):
+        return True, ()
+    in_range = params.min_cadence_spm <= rhythm <= params.max_cadence_spm
+    if running and np.isfinite(events_spm):
+        if abs(events_spm / rhythm - 1) <= CADENCE_AGREEMENT:
+            return True, ()
+        return False, (
+            QualityNote(
+                "cadence_disagreement",
+                f"The foot contacts give {events_spm:.0f} steps/min but the body's step rhythm "
+                f"(pelvis and feet, whichever leg is which) gives {rhythm:.0f}: the cadence and "
+                "the step times are uncertain (low confidence). The landmarks of the feet are "
+                "unreliable in this clip; film from the side at hip height, with the whole body "
+                "and both feet in view, in good light, at 60 fps or more.",
+            ),
+        )
+    if not running and in_range:
+        return True, (
+            QualityNote(
+                "running_without_events",
+                f"The body moves with a running rhythm ({rhythm:.0f} steps/min from the pelvis "
+                "and feet), but the foot contacts could not be found reliably, so no per-step "
+                "figures are reported. Film from the side at hip height with both feet in view "
+                "for the whole clip, the camera still, in good light.",
+            ),
+        )
+    return True, ()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gait.events._checks import cadence_note, running_checks
+from gait.events._checks import cadence_note, events_cadence_spm, rhythm_check, running_checks
 from gait.events._cycles import stride_period
 from gait.events._foot import FootEvents, foot_events
 from gait.events._ground import fit_ground_line
@@ -18,12 +18,14 @@ from gait.events._signals import RunnerSignals, runner_signals
 from gait.events._template import default_bandwidth_s
 from gait.events._types import EventParams, GaitEvents, empty_table
 from gait.notes import QualityNote
-from gait.track import PoseTrack, detect_view, given_view
+from gait.track import PoseTrack, Rhythm, detect_view, given_view, track_rhythm
 from gait.track.view import NEAR_VISIBILITY_MARGIN, TrackView
 
 DETECTOR = "stride-template/1"
 #: Ground tilt (deg) above which events are detected again in a frame levelled to the ground.
 LEVEL_TOLERANCE_DEG = 1.0
+#: Least autocorrelation of the label-free rhythm for its step period to set the stride period.
+MIN_RHYTHM_STRENGTH = 0.4
 #: Frame rate below which contact and flight times are marked low confidence.
 HIGH_FPS = 100.0
 
@@ -92,10 +94,14 @@ def _detect_side(track: PoseTrack, view: TrackView, fps: float, params: EventPar
         )
         return _no_events(view, (*view.quality, note), fps, params)
     sig = runner_signals(track, view.forward_sign)
-    period, strength = _period(sig)
+    rhythm = track_rhythm(track, view.forward_sign)
+    period, strength = _period(sig, rhythm)
     early = _rhythm_note(period, strength, params)
     if early is not None:
-        return _no_events(view, (*view.quality, early), fps, params, period, strength)
+        _, more = rhythm_check(False, float("nan"), _rhythm_cadences(rhythm), params)
+        return _no_events(
+            view, (*view.quality, early, *more), fps, params, period, strength, rhythm
+        )
     feet = _both_feet(sig, period, fps, params)
     ground = fit_ground_line(track, _contacts(feet), min_span_px=_leg_px(sig))
     if ground is not None and abs(ground.angle_deg) > LEVEL_TOLERANCE_DEG:
@@ -105,6 +111,12 @@ def _detect_side(track: PoseTrack, view: TrackView, fps: float, params: EventPar
     running, notes = running_checks(
         {f: feet[f].ic_s for f in feet}, {f: feet[f].to_s for f in feet}, period, strength, params
     )
+    rhythm_spm = _rhythm_cadences(rhythm)
+    ics_all = {f: feet[f].ic_s for f in feet}
+    agrees, rhythm_notes = rhythm_check(
+        running, events_cadence_spm(ics_all, period), rhythm_spm, params
+    )
+    notes = (*notes, *rhythm_notes)
     near = _near_foot(view, sig)
     table = _table(sig, feet, near, params)
     ics = {f: _finite(feet[f].ic_s) for f in feet}
@@ -137,7 +149,17 @@ def _detect_side(track: PoseTrack, view: TrackView, fps: float, params: EventPar
         ground=ground,
         fps=fps,
         params=params,
+        rhythm_cadence_spm=rhythm_spm,
+        cadence_agrees=agrees,
     )
+
+
+def _rhythm_cadences(rhythm: Rhythm) -> dict[str, float]:
+    """Cadence (steps/min) of each label-free step-period estimate, and of their consensus."""
+    out = {e.source: 60.0 / e.step_s for e in rhythm.estimates if np.isfinite(e.step_s)}
+    if np.isfinite(rhythm.step_s):
+        out["consensus"] = 60.0 / rhythm.step_s
+    return out
 
 
 def _both_feet(
@@ -193,6 +215,7 @@ def _no_events(
     params: EventParams,
     period: float = float("nan"),
     strength: float | None = None,
+    rhythm: Rhythm | None = None,
 ) -> GaitEvents:
     """A result without events (``running`` False), carrying the notes that say why."""
     return GaitEvents(
@@ -207,6 +230,7 @@ def _no_events(
         periodicity=strength,
         fps=fps,
         params=params,
+        rhythm_cadence_spm=_rhythm_cadences(rhythm) if rhythm is not None else {},
     )
 
 
@@ -261,8 +285,15 @@ def _finite(x: np.ndarray) -> np.ndarray:
     return x[np.isfinite(x)]
 
 
-def _period(sig: RunnerSignals) -> tuple[float, float]:
-    """Stride period from the difference of the two feet's forward signals (or the better foot)."""
+def _period(sig: RunnerSignals, rhythm: Rhythm) -> tuple[float, float]:
+    """Stride period and its strength: two steps of the label-free rhythm when it is clear.
+
+    The rhythm (:func:`gait.track.track_rhythm`) reads signals that are the same whichever leg
+    MediaPipe calls left; only when it finds no clear step period does the stride period come
+    from the labelled feet (the difference of their forward signals, or the better foot).
+    """
+    if np.isfinite(rhythm.step_s) and rhythm.strength >= MIN_RHYTHM_STRENGTH:
+        return 2.0 * rhythm.step_s, rhythm.strength
     left, right = sig.feet["L"].mid_fwd, sig.feet["R"].mid_fwd
     candidates = [
         stride_period(sig.time_s, left - right),

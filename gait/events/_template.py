@@ -132,12 +132,32 @@ def build_template(
     anchors_s: np.ndarray,
     span_s: tuple[float, float],
     bandwidth_s: float,
+    *,
+    robust: bool = False,
 ) -> Template:
-    """Template of ``values`` over ``span_s`` around the anchors (see :func:`kernel_template`)."""
+    """Template of ``values`` over ``span_s`` around the anchors (see :func:`kernel_template`).
+
+    ``robust``: build it a second time without the samples whose residual RMS from the first
+    exceeds :data:`OUTLIER_SAMPLE_RMS` (the same rule that makes a sample wild in
+    :func:`register`; for channels in leg lengths, as :func:`align_strides` builds them).
+    """
     grid = np.arange(span_s[0], span_s[1] + GRID_STEP_S / 2, GRID_STEP_S)
     margin = (span_s[0] - 4 * bandwidth_s, span_s[1] + 4 * bandwidth_s)
     tau, vals = collect(time_s, values, anchors_s, margin)
-    return kernel_template(tau, vals, grid, bandwidth_s)
+    template = kernel_template(tau, vals, grid, bandwidth_s)
+    if not robust or not len(tau):
+        return template
+    # once more without the wild samples (a landmark on the other leg, or drawn between the legs):
+    # an average is pulled by them, and they gather where MediaPipe errs most (before contact)
+    expected = template.at(np.clip(tau, grid[0], grid[-1]))
+    resid = vals - expected
+    seen = np.isfinite(resid)
+    with np.errstate(invalid="ignore"):
+        rms = np.sqrt(np.where(seen, resid**2, 0.0).sum(axis=1) / np.maximum(seen.sum(axis=1), 1))
+    wild = seen.any(axis=1) & (rms > OUTLIER_SAMPLE_RMS)
+    if not wild.any():
+        return template
+    return kernel_template(tau[~wild], vals[~wild], grid, bandwidth_s)
 
 
 #: Residual RMS per channel (leg lengths; knee angle / 60 deg) beyond which one sample counts as
@@ -264,15 +284,15 @@ def register(
 FIT_FLOOR = 0.03**2
 
 
-def typical(cost: np.ndarray, factor: float = 3.0) -> np.ndarray:
-    """Strides that fit: finite residual at most ``factor`` x the median (or :data:`FIT_FLOOR`).
+def typical(cost: np.ndarray, factor: float = 3.0, floor: float = FIT_FLOOR) -> np.ndarray:
+    """Strides that fit: finite residual at most ``factor`` x the median (or ``floor``).
 
     A stride cut by the clip's edge or hidden by a gap fits badly and would blur the template.
     """
     finite = np.isfinite(cost)
     if not finite.any():
         return finite
-    return finite & (cost <= max(factor * float(np.median(cost[finite])), FIT_FLOOR))
+    return finite & (cost <= max(factor * float(np.median(cost[finite])), floor))
 
 
 def align_strides(
@@ -304,7 +324,7 @@ def align_strides(
     search = search_s
     use = np.isfinite(anchors)
     for _ in range(iterations):
-        template = build_template(time_s, values, anchors[use], span_s, bandwidth_s)
+        template = build_template(time_s, values, anchors[use], span_s, bandwidth_s, robust=True)
         shifts = np.full(len(anchors), np.nan)
         for i in np.flatnonzero(np.isfinite(anchors)):
             shifts[i], cost[i] = register(time_s, values, anchors[i], template, window_s, search)
@@ -316,5 +336,5 @@ def align_strides(
         anchors = np.where(good, anchors + np.where(good, shifts, 0.0), anchors)
         use = typical(cost)
         search = max(0.02, search / 2)
-    template = build_template(time_s, values, anchors[use], span_s, bandwidth_s)
+    template = build_template(time_s, values, anchors[use], span_s, bandwidth_s, robust=True)
     return np.where(np.isfinite(cost), anchors, np.nan), cost, template

@@ -24,16 +24,16 @@ class EventParams:
 
     Attributes
     ----------
-    ic_velocity_fraction
-        Initial contact is when the foot's forward speed relative to the ground (heel/toe
-        midpoint), falling at the end of swing, drops below this fraction of the running speed.
-        Default 0.35: in the force-plate data of the validation harness (Fukuchi et al. 2017) the
-        foot still moves forward at 0.24-0.47 running speeds at the 50 N force threshold and
-        stops within the next 20 ms, so the middle of that drop marks contact; 0.35 gave an IC
-        bias within 1 ms over the three trials (calibrated on the same data the harness reports).
-        Values of 0.2 and 0.6 move IC by about +8 and -12 ms (harness, 120 fps). Fitted on either
-        subject alone it comes out 0.32 or 0.36, and the other subject's IC bias stays within
-        3.5 ms at 30-240 fps (:mod:`gait.validate.crossval`).
+    ic_after_peak_s
+        Initial contact follows the moment the foot (heel/foot-index midpoint) is furthest ahead
+        of the pelvis by this delay, in seconds. Default 0.028: in the force-plate data of the
+        validation harness (Fukuchi et al. 2017; 240 contacts, two runners, one rearfoot striker)
+        the vertical force passes 50 N 28 +- 5 ms after that point, the same for both runners
+        (``tests/benchmarks/ic_annotation.py`` prints it). Fitted on either subject alone and
+        scored on the other it moves IC by at most a few ms (:mod:`gait.validate.crossval`).
+        Until version 0.2 IC was where the foot's velocity relative to the ground fell below 0.35
+        of the running speed; on real video that threshold crossing shifted by 1-2 frames between
+        a clip and its resampled, cut or shrunk copies, and was dropped.
     to_offset_s
         Toe-off is the moment the heel is furthest behind the pelvis, at the end of the leg's
         backward swing after push-off, plus this offset, in seconds. Default -0.095: on the harness
@@ -77,7 +77,7 @@ class EventParams:
         foot-strike kappa 0.61 from the medial view against 0.79 lateral).
     """
 
-    ic_velocity_fraction: float = 0.35
+    ic_after_peak_s: float = 0.028
     to_offset_s: float = -0.095
     min_cadence_spm: float = 130.0
     max_cadence_spm: float = 240.0
@@ -91,9 +91,9 @@ class EventParams:
     far_foot_factor: float = 0.7
 
     def __post_init__(self) -> None:
-        if not 0 < self.ic_velocity_fraction < 1:
+        if not (np.isfinite(self.ic_after_peak_s) and -0.1 <= self.ic_after_peak_s <= 0.1):
             raise ValueError(
-                f"Expected ic_velocity_fraction in (0, 1), got {self.ic_velocity_fraction!r}."
+                f"Expected ic_after_peak_s in [-0.1, 0.1] s, got {self.ic_after_peak_s!r}."
             )
         if not 0 < self.min_cadence_spm < self.max_cadence_spm:
             raise ValueError(
@@ -161,14 +161,24 @@ class GaitEvents:
     near_foot
         ``"L"``/``"R"``: the foot nearer the camera (its events are more reliable), or None.
     stride_time_s
-        Median stride period of the clip from the foot signals' autocorrelation (None if
-        aperiodic).
+        Stride period of the clip: two steps of the label-free rhythm
+        (:func:`gait.track.track_rhythm`), or, when that is unclear, from the autocorrelation of
+        the labelled feet's forward signals (None if aperiodic).
     periodicity
-        Autocorrelation of the foot-forward signal at the stride period (0..1).
+        The autocorrelation (0..1) behind ``stride_time_s``: of the label-free signals at the step
+        period, or of the foot-forward signal at the stride period.
     ground
         The ground line, or None.
     fps
         The track's frame rate.
+    rhythm_cadence_spm
+        Cadence from each label-free step-period estimate of the track (``lead``: the leading
+        foot; ``spread``: the distance between the feet; ``bob``: the pelvis's vertical motion;
+        ``consensus``: the period they agree on; :func:`gait.track.track_rhythm`), steps/min:
+        independent of the detected events and of MediaPipe's leg labels.
+    cadence_agrees
+        False when the events' cadence and the label-free consensus differ by more than
+        :data:`gait.events._checks.CADENCE_AGREEMENT`: the cadence is then low confidence.
     """
 
     table: pd.DataFrame
@@ -183,6 +193,8 @@ class GaitEvents:
     ground: GroundLine | None = None
     fps: float | None = None
     params: EventParams = field(default_factory=EventParams)
+    rhythm_cadence_spm: dict[str, float] = field(default_factory=dict)
+    cadence_agrees: bool = True
 
     def of(self, foot: str, kind: str) -> np.ndarray:
         """Sorted event times (s) of one foot (``"L"``/``"R"``) and type (``"IC"``/``"TO"``)."""

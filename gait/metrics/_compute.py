@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -69,6 +71,8 @@ def compute_metrics(
     steps = _steps(rf, events, legs, params)
     fps = float(events.fps or np.nan)
     metrics = _timing_metrics(steps, events, fps, params)
+    if not events.cadence_agrees:
+        metrics["cadence_spm"] = _disagreeing(metrics["cadence_spm"], events)
     metrics |= _kinematic_metrics(steps, events.near_foot, fps, params, height_cm)
     foot_strike = {
         f: foot_strike_summary(
@@ -79,6 +83,17 @@ def compute_metrics(
     return GaitMetrics(metrics, foot_strike, steps, _quality(steps, fps, params))
 
 
+def _disagreeing(cadence: Metric, events: GaitEvents) -> Metric:
+    """The cadence at low confidence, with a note, when the events and the rhythm disagree."""
+    rhythm = events.rhythm_cadence_spm.get("consensus", float("nan"))
+    return replace(
+        cadence,
+        confidence="low",
+        note=f"The contacts and the body's step rhythm ({rhythm:.0f} steps/min) disagree: "
+        "uncertain.",
+    )
+
+
 def _not_running(events: GaitEvents) -> GaitMetrics:
     reason = "; ".join(
         n.message for n in events.quality if n.code not in ("far_foot", "low_fps_timing")
@@ -86,6 +101,27 @@ def _not_running(events: GaitEvents) -> GaitMetrics:
     note = "Not reported: the clip does not look like running." + (f" {reason}" if reason else "")
     empty = pd.DataFrame(columns=list(STEP_COLUMNS))
     strike = {f: FootStrike(None, None, 0, "low") for f in ("L", "R")}
+    rhythm = events.rhythm_cadence_spm.get("consensus")
+    if rhythm is not None and any(n.code == "running_without_events" for n in events.quality):
+        # running, but no trustworthy contacts: the label-free rhythm's cadence, low confidence
+        cadence = Metric(
+            float(rhythm),
+            "spm",
+            0,
+            None,
+            None,
+            "low",
+            "From the body's step rhythm only (pelvis and feet, whichever leg is which): the "
+            "foot contacts could not be found, so no step was measured.",
+        )
+        quality = (
+            QualityNote(
+                "no_step_metrics",
+                "Only the cadence could be estimated, from the body's rhythm; no per-step "
+                "metrics were computed because the foot contacts could not be found.",
+            ),
+        )
+        return GaitMetrics({"cadence_spm": cadence}, strike, empty, quality)
     quality = (
         QualityNote(
             "no_running_metrics",

@@ -2,18 +2,21 @@
 
 from gait.track._io import load_track, save_track
 from gait.track._model import PoseTrack, from_numpy, validate_track
+from gait.track._rhythm import Rhythm, track_rhythm
 from gait.track.clean import CleanParams, clean_track
 from gait.track.view import TrackView, detect_view, given_view
 
 __all__ = [
     "CleanParams",
     "PoseTrack",
+    "Rhythm",
     "TrackView",
     "clean_track",
     "detect_view",
-    "given_view",
     "from_numpy",
+    "given_view",
     "load_track",
     "save_track",
+    "track_rhythm",
     "validate_track",
 ]

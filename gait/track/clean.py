@@ -17,9 +17,11 @@ import xarray as xr
 from scipy.interpolate import CubicSpline, PchipInterpolator
 from scipy.signal import butter, sosfiltfilt
 
+from gait.track._labels import repair_leg_labels
 from gait.track._model import PoseTrack
 from gait.track._steps import _TIME_TOL_S, _check_range, _log
 from gait.track._swaps import repair_left_right_swaps
+from gait.track.view import detect_view
 
 __all__ = [
     "CleanParams",
@@ -29,6 +31,7 @@ __all__ = [
     "mask_duplicate_frames",
     "mask_low_confidence",
     "repair_left_right_swaps",
+    "repair_leg_labels",
 ]
 
 
@@ -54,8 +57,9 @@ class CleanParams:
         Order of the Butterworth filter (applied forward and backward, so the effective order is
         twice this). Default 4, the usual choice in biomechanics.
     repair_swaps
-        Whether to repair left/right leg swaps (default True; turn off for frontal or rear views,
-        where MediaPipe rarely swaps and the legs never cross).
+        Whether to repair MediaPipe's leg labels in side views (default True). The repair is
+        :func:`repair_leg_labels`: the gait cycle decides which foot is which. Rear and front
+        views are not repaired: the legs do not cross there and the labels follow image position.
     """
 
     min_visibility: float = 0.5
@@ -78,16 +82,34 @@ def clean_track(track: PoseTrack, params: CleanParams = CleanParams()) -> PoseTr
     """Apply the cleaning steps in order and return the cleaned track.
 
     Order: :func:`mask_duplicate_frames`, :func:`mask_low_confidence`,
-    :func:`repair_left_right_swaps` (if ``params.repair_swaps``), :func:`interpolate_gaps`,
-    :func:`lowpass`. Masking comes first so that swaps are judged on trusted points only; swaps are
-    repaired before gaps are bridged, since bridging across a swap would draw a leg through the
-    other.
+    :func:`repair_leg_labels` (side views, if ``params.repair_swaps``), :func:`interpolate_gaps`,
+    :func:`lowpass`. Masking comes first so that labels are judged on trusted points only; labels
+    are repaired before gaps are bridged and before filtering, since bridging or smoothing across a
+    wrong label would draw a leg through the other.
     """
     out = mask_duplicate_frames(track)
     out = mask_low_confidence(out, min_visibility=params.min_visibility)
+    relabelled_away = None
     if params.repair_swaps:
-        out = repair_left_right_swaps(out)
+        view = detect_view(out)
+        if view.view in ("side_left", "side_right"):
+            before = out["position"].notnull()
+            out = repair_leg_labels(out, sign=view.forward_sign)
+            relabelled_away = before.values & out["position"].isnull().values
+        else:
+            kept = out["swapped"].values if "swapped" in out else np.zeros(out.sizes["time"], bool)
+            out = _log(
+                out.assign(swapped=("time", kept)),
+                "repair_leg_labels",
+                applied=False,
+                reason=f"{view.view} view: the legs do not cross, labels follow image position",
+            )
     out = interpolate_gaps(out, max_gap_s=params.max_gap_s)
+    if relabelled_away is not None and relabelled_away.any():
+        # a leg drawn on the wrong foot is not bridged: a curve through it would cut off the
+        # foot's path exactly where contact is timed; the events read the other strides there
+        pos = out["position"]
+        out = out.assign(position=pos.where(~relabelled_away))
     return lowpass(out, cutoff_hz=params.cutoff_hz, order=params.filter_order)
 
 

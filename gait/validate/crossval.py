@@ -1,8 +1,8 @@
 """Leave-one-subject-out validation of the three constants fitted on the mocap trials.
 
 Three constants of the side-view method were chosen on the same force-plate trials that
-:mod:`gait.validate.harness` scores: the IC velocity fraction
-(``EventParams.ic_velocity_fraction``), the toe-off offset from the heel's furthest-back point
+:mod:`gait.validate.harness` scores: the delay from the foot's furthest-forward point to IC
+(``EventParams.ic_after_peak_s``), the toe-off offset from the heel's furthest-back point
 (``EventParams.to_offset_s``) and the mid-stance -> standing foot-angle offset of the foot-strike
 reference (``MetricParams.fsa_reference_offset_deg``).
 The biases of the main table are therefore in-sample. Here each subject is held out in turn: the
@@ -12,9 +12,9 @@ the pooled rows are an honest (if small) estimate of what a new runner gets.
 
 Fitting rules (training trials only):
 
-* IC velocity fraction: the value in :data:`IC_FRACTIONS` whose IC bias at ``fit_fps`` is zero,
-  interpolated linearly between grid points (the bias falls as the fraction rises).
-* Toe-off offset: minus the toe-off bias with no offset, at the fitted fraction.
+* IC delay: minus the IC bias at ``fit_fps`` with no delay (IC is the furthest-forward point plus
+  the delay, so the bias moves one for one with it).
+* Toe-off offset: minus the toe-off bias with no offset.
 * Foot-strike reference offset: minus the mean, over feet, of the shoe-marker foot angle at
   mid-stance minus standing (the event files' ``foot_angle_midstance_deg`` and
   ``foot_angle_static_deg``), as for the default.
@@ -34,9 +34,6 @@ from gait.metrics import MetricParams
 from gait.validate.harness import run_once, summarise_by_fps, summarise_runs
 from gait.validate.mocap import MocapTrial, list_trials, load_trial
 
-#: IC velocity fractions tried when fitting.
-IC_FRACTIONS: tuple[float, ...] = (0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50)
-
 
 def subject_of(trial_id: str) -> str:
     """``"RBDS001_runT25"`` -> ``"RBDS001"``."""
@@ -47,14 +44,14 @@ def subject_of(trial_id: str) -> str:
 class FittedConstants:
     """Constants fitted on one fold's training subjects."""
 
-    ic_velocity_fraction: float
+    ic_after_peak_s: float
     to_offset_s: float
     fsa_reference_offset_deg: float
 
     def event_params(self, base: EventParams = EventParams()) -> EventParams:
         return replace(
             base,
-            ic_velocity_fraction=self.ic_velocity_fraction,
+            ic_after_peak_s=self.ic_after_peak_s,
             to_offset_s=self.to_offset_s,
         )
 
@@ -70,39 +67,20 @@ def _bias_ms(
     return row["ic_bias_ms"], row["to_bias_ms"]
 
 
-def _zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
-    """Where the piecewise-linear y(x) crosses 0 (the x of the smallest |y| if it never does)."""
-    ok = np.isfinite(y)
-    x, y = x[ok], y[ok]
-    for i in range(len(x) - 1):
-        if y[i] == 0:
-            return float(x[i])
-        if y[i] * y[i + 1] < 0:
-            return float(x[i] - y[i] * (x[i + 1] - x[i]) / (y[i + 1] - y[i]))
-    return float(x[np.argmin(np.abs(y))]) if len(x) else float("nan")
-
-
 def fit_constants(
     trials: Sequence[MocapTrial], *, fit_fps: float = 120.0, seeds: Sequence[int] = (0,)
 ) -> FittedConstants:
     """Fit the three constants on ``trials`` (see the module docstring)."""
-    base = EventParams(to_offset_s=0.0)
-    fractions = np.array(IC_FRACTIONS)
-    ic_bias = np.array(
-        [
-            _bias_ms(trials, replace(base, ic_velocity_fraction=float(f)), fit_fps, seeds)[0]
-            for f in fractions
-        ]
+    ic_bias, to_bias = _bias_ms(
+        trials, EventParams(ic_after_peak_s=0.0, to_offset_s=0.0), fit_fps, seeds
     )
-    fraction = _zero_crossing(fractions, ic_bias)
-    _, to_bias = _bias_ms(trials, replace(base, ic_velocity_fraction=fraction), fit_fps, seeds)
     per_foot = []
     for tr in trials:
         c = tr.contacts
         diff = c["foot_angle_midstance_deg"] - c["foot_angle_static_deg"]
         per_foot += [float(v) for v in diff.groupby(c["side"]).mean()]
     return FittedConstants(
-        ic_velocity_fraction=fraction,
+        ic_after_peak_s=-ic_bias / 1000.0,
         to_offset_s=-to_bias / 1000.0,
         fsa_reference_offset_deg=-float(np.mean(per_foot)),
     )
@@ -123,7 +101,7 @@ def cross_validate(
     -------
     pandas.DataFrame
         The columns of :func:`gait.validate.run_event_validation` plus ``held_out`` (a subject,
-        or ``"pooled"`` for all held-out runs together), ``ic_velocity_fraction``,
+        or ``"pooled"`` for all held-out runs together), ``ic_after_peak_s``,
         ``to_offset_ms`` and ``fsa_reference_offset_deg`` (the constants used; NaN on
         pooled rows).
     """
@@ -152,7 +130,7 @@ def cross_validate(
         held_runs += runs
         df = summarise_by_fps(runs, fps_list)
         df.insert(0, "held_out", subject)
-        df["ic_velocity_fraction"] = fitted.ic_velocity_fraction
+        df["ic_after_peak_ms"] = 1000.0 * fitted.ic_after_peak_s
         df["to_offset_ms"] = fitted.to_offset_s * 1000
         df["fsa_reference_offset_deg"] = fitted.fsa_reference_offset_deg
         frames.append(df)
@@ -164,7 +142,7 @@ def cross_validate(
 def format_crossval_table(df: pd.DataFrame) -> str:
     """Markdown table of :func:`cross_validate`: held-out subject, constants and key errors."""
     head = (
-        "| held out | fps | IC fraction | TO offset ms | FSA offset deg | IC bias ms | IC 95% LoA ms "
+        "| held out | fps | IC delay ms | TO offset ms | FSA offset deg | IC bias ms | IC 95% LoA ms "
         "| TO bias ms | TO 95% LoA ms | CT bias ms | FSA RMSE deg | kappa |"
     )
     lines = [head, "|" + "---|" * 12]
@@ -179,7 +157,7 @@ def format_crossval_table(df: pd.DataFrame) -> str:
                 [
                     str(r["held_out"]),
                     f"{r['fps']:.0f}",
-                    num(r["ic_velocity_fraction"], "{:.3f}"),
+                    num(r["ic_after_peak_ms"], "{:.1f}"),
                     num(r["to_offset_ms"], "{:+.1f}"),
                     num(r["fsa_reference_offset_deg"], "{:+.2f}"),
                     num(r["ic_bias_ms"], "{:+.1f}"),

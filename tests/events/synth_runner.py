@@ -12,6 +12,11 @@ Knee and ankle follow from a two-link leg (thigh = shank) between the hip and th
 is straightest when the foot is furthest from the hip: at toe-off, where the foot leaves the belt
 furthest behind and starts to rise (fast enough that the hip-ankle distance shrinks at once).
 
+The foot is furthest ahead of the hip shortly before it lands (:func:`foot_ahead_before_ic_s`),
+as a real foot is (28 ms before force-plate contact in the mocap runners, which is what the
+detector's ``ic_after_peak_s`` assumes): tests of IC timing on this runner check the detector's
+rule (that point plus the delay), and the force plates check the delay.
+
 The swing path keeps the heel going back for a while after toe-off, as in real running, but the
 delay to its furthest-back point is the model's own (:func:`heel_back_after_to_s`, 66 ms; the
 mocap runners' 92-98 ms is what the detector's ``to_offset_s`` assumes): tests of toe-off timing
@@ -55,6 +60,19 @@ def heel_back_after_to_s() -> float:
     fwd = _heel_path(t, np.array([0.0]))[:, 0]
     swing = (t > CONTACT_S) & (t < STRIDE_S)
     return float(t[swing][np.nanargmin(fwd[swing])] - CONTACT_S)
+
+
+def foot_ahead_before_ic_s() -> float:
+    """Time from the foot's furthest point ahead of the hip to IC, of the model.
+
+    The model's foot lands already moving back relative to the hip (at half the belt speed), so
+    that point comes before IC; the detector's ``ic_after_peak_s`` is the force plates' delay
+    (28 ms), not this model's.
+    """
+    t = np.arange(0.0, 2 * STRIDE_S, 1e-4)
+    fwd = _heel_path(t, np.array([0.0]))[:, 0]
+    swing = (t > CONTACT_S) & (t < STRIDE_S + 0.02)
+    return float(STRIDE_S - t[swing][np.nanargmax(fwd[swing])])
 
 
 def _heel_path(t: np.ndarray, ics: np.ndarray) -> np.ndarray:

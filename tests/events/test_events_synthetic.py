@@ -8,7 +8,13 @@ import pytest
 from gait.events import EVENT_COLUMNS, EventParams, detect_events
 from gait.track import clean_track
 
-from .synth_runner import STRIDE_S, heel_back_after_to_s, make_treadmill_runner, true_events
+from .synth_runner import (
+    STRIDE_S,
+    foot_ahead_before_ic_s,
+    heel_back_after_to_s,
+    make_treadmill_runner,
+    true_events,
+)
 
 DURATION_S = 8.0
 
@@ -16,10 +22,13 @@ DURATION_S = 8.0
 def _errors_s(events, truth, foot: str, kind: str) -> np.ndarray:
     """Detected minus nearest true time for every detection of one foot and type.
 
-    For TO the reference is where the detector's rule puts it on this model: the heel's
+    The reference is where the detector's rule puts the event on this model: for IC the foot's
+    furthest point ahead of the hip plus ``EventParams.ic_after_peak_s``, for TO the heel's
     furthest-back point plus ``EventParams.to_offset_s`` (see synth_runner's docstring).
     """
     true = truth[foot][kind]
+    if kind == "IC":
+        true = true - foot_ahead_before_ic_s() + EventParams().ic_after_peak_s
     if kind == "TO":
         true = true + heel_back_after_to_s() + EventParams().to_offset_s
     det = events.of(foot, kind)
@@ -44,7 +53,7 @@ def test_contacts_of_a_hand_built_runner(fps: float, facing_left: bool) -> None:
             np.sum((truth[foot]["IC"] > 0.1) & (truth[foot]["IC"] < DURATION_S - 0.05))
         )
         assert len(ic) >= n_expected - 1
-        assert np.all(np.abs(ic) < 0.012), ic  # IC: the foot stops on the belt
+        assert np.all(np.abs(ic) < 0.012), ic  # IC: the foot's furthest-forward point, found
         assert np.all(np.abs(to) < 0.020), to  # TO: the heel's furthest-back point, found
 
 
@@ -105,8 +114,8 @@ def test_robust_to_gaps() -> None:
 
 
 def test_event_params_validation() -> None:
-    with pytest.raises(ValueError, match="ic_velocity_fraction"):
-        EventParams(ic_velocity_fraction=1.5)
+    with pytest.raises(ValueError, match="ic_after_peak_s"):
+        EventParams(ic_after_peak_s=0.5)
     with pytest.raises(ValueError, match="min_cadence_spm"):
         EventParams(min_cadence_spm=250.0)
     with pytest.raises(ValueError, match="far_foot_factor"):

@@ -185,13 +185,13 @@ def test_clean_track_runs_steps_in_order(runner30: PoseTrack) -> None:
     assert [s["step"] for s in _steps(out)] == [
         "mask_duplicate_frames",
         "mask_low_confidence",
-        "repair_left_right_swaps",
+        "repair_leg_labels",
         "interpolate_gaps",
         "lowpass",
     ]
     assert {"interpolated", "swapped"} <= set(out.data_vars)
     no_repair = clean_track(runner30, CleanParams(repair_swaps=False))
-    assert "repair_left_right_swaps" not in [s["step"] for s in _steps(no_repair)]
+    assert "repair_leg_labels" not in [s["step"] for s in _steps(no_repair)]
 
 
 def test_clean_params_are_frozen_and_checked() -> None:
