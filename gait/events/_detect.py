@@ -24,6 +24,8 @@ from gait.track.view import NEAR_VISIBILITY_MARGIN, TrackView
 DETECTOR = "stride-template/1"
 #: Ground tilt (deg) above which events are detected again in a frame levelled to the ground.
 LEVEL_TOLERANCE_DEG = 1.0
+#: Fewest frames between an IC's furthest-forward point and the clip's edge.
+EDGE_FRAMES = 2
 #: Least autocorrelation of the label-free rhythm for its step period to set the stride period.
 MIN_RHYTHM_STRENGTH = 0.4
 #: Frame rate below which contact and flight times are marked low confidence.
@@ -57,14 +59,18 @@ def detect_events(
 
     Notes
     -----
-    Method ("stride template"): the distance of each foot ahead of the pelvis gives the stride
-    period (autocorrelation) and one anchor per stride (its peaks; Zeni et al. 2008 used the same
-    signal for walking). Each foot's strides are then averaged into a template at 1 ms resolution
-    and every stride is aligned to it by least squares (heel and toe position, knee angle), which
-    times it with all samples of the window and below the frame period. IC is where the foot,
-    slowing at the end of swing, stops moving forward relative to the ground (belt or floor);
-    TO is 95 ms before the heel is furthest behind the pelvis (the end of the leg's backward
-    swing after push-off). See :mod:`gait.events._foot`.
+    Method ("stride template"): the stride period is two steps of the label-free rhythm
+    (:func:`gait.track.track_rhythm`: signals that are the same whichever leg MediaPipe calls
+    left), and the track's leg labels were set by the gait cycle when it was cleaned
+    (:func:`gait.track.clean.repair_leg_labels`). The distance of each foot ahead of the pelvis
+    gives one anchor per stride (its peaks; Zeni et al. 2008 used the same signal for walking).
+    Each foot's strides are then averaged into a template at 1 ms resolution and every stride is
+    aligned to it by least squares (heel and toe position, knee angle), which times it with all
+    samples of the window and below the frame period. IC is 28 ms after the foot is furthest
+    ahead of the pelvis (the force plates' delay); TO is 95 ms before the heel is furthest behind
+    the pelvis (the end of the leg's backward swing after push-off). See
+    :mod:`gait.events._foot`. The events' cadence is compared with the label-free rhythm's; a
+    disagreement is reported (``cadence_agrees``) rather than hidden.
 
     When it works: side views (camera roughly perpendicular to the running direction) of
     treadmill or overground running with a fixed camera, at 25 fps and above, with at least two
@@ -270,12 +276,18 @@ def _drop_edges(fe: FootEvents, time_s: np.ndarray, params: EventParams) -> Foot
     """Set to NaN the events with less than half of their own window inside the clip.
 
     Such an event is extrapolated from the average stride rather than observed (e.g. a "contact"
-    at the first frame of a clip that starts mid-stance). A TO with no valid IC before it, or
-    less than 50 ms after it, goes too.
+    at the first frame of a clip that starts mid-stance). An IC also needs the point it is timed
+    from, the foot furthest forward (``ic_after_peak_s`` before it), at least
+    :data:`EDGE_FRAMES` frames inside the clip: a maximum at the clip's first frame is no peak. A
+    TO with no valid IC before it, or less than 50 ms after it, goes too.
     """
     t0, t1 = time_s[0], time_s[-1]
+    frame = float(np.median(np.diff(time_s))) if len(time_s) > 1 else 0.0
     (ib, ia), (tb, ta) = params.ic_window_s, params.to_window_s
-    ic = np.where((fe.ic_s - t0 >= 0.5 * ib) & (t1 - fe.ic_s >= 0.5 * ia), fe.ic_s, np.nan)
+    peak = fe.ic_s - params.ic_after_peak_s
+    inside = (fe.ic_s - t0 >= 0.5 * ib) & (t1 - fe.ic_s >= 0.5 * ia)
+    inside &= (peak - t0 >= EDGE_FRAMES * frame) & (t1 - peak >= EDGE_FRAMES * frame)
+    ic = np.where(inside, fe.ic_s, np.nan)
     to = np.where((fe.to_s - t0 >= 0.5 * tb) & (t1 - fe.to_s >= 0.5 * ta), fe.to_s, np.nan)
     to = np.where(np.isfinite(ic) & (to - ic > 0.05), to, np.nan)
     return replace(fe, ic_s=ic, to_s=to)

@@ -42,10 +42,11 @@ METHOD_NOTES = (
     "visibility are ignored, gaps up to 0.1 s filled, and the track low-pass filtered (zero-phase Butterworth).",
     "Times come from each frame's own timestamp. Timing measures are uncertain by about one frame period; "
     "below 100 frames/s contact and flight times are marked low confidence.",
-    "Side view: a foot lands where it stops moving forward relative to the belt or floor, and leaves the ground "
-    "95 ms before its heel is furthest behind the hips. Checked against force plates (Fukuchi et al. 2017, "
-    "filmed by a virtual camera at 120 frames/s): contacts within about 12 ms and toe-offs within about 17 ms "
-    "(95 % of events).",
+    "Side view: a foot lands 28 ms after it is furthest ahead of the hips (the delay force plates measure), "
+    "and leaves the ground 95 ms before its heel is furthest behind the hips. Which leg is which is decided "
+    "by the running rhythm, not by the pose model's left/right labels, which are often wrong in side views. "
+    "Checked against force plates (Fukuchi et al. 2017, filmed by a virtual camera at 120 frames/s): "
+    "contacts within about 12 ms and toe-offs within about 17 ms (95 % of events).",
     "Angles are measured in the image (2D) and depend on the camera being level and perpendicular to the "
     "direction of running (side view) or directly behind the runner (rear view).",
     "Cadence counts steps of both feet per minute. Foot-strike classes follow Altman and Davis (2012).",
