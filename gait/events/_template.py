@@ -184,7 +184,7 @@ def register(
     template: Template,
     window_s: tuple[float, float],
     search_s: float,
-    min_fraction: float = 0.6,
+    min_fraction: float = 0.4,
 ) -> tuple[float, float]:
     """Shift that best aligns one stride's samples to the template, and the residual at it.
 
@@ -215,6 +215,10 @@ def register(
         Fewest samples (with half their channels or more, not wild), as a fraction of what a full
         window holds, for a shift to count; the unshifted window must hold as many (a stride in a
         gap or at the clip's edge is not aligned by sliding the window onto the data next to it).
+        Default 0.4 (at least 3 samples): a leg masked for a few frames by the leg-label repair
+        (drawn on the other foot, most often just before the far foot lands) leaves the rest of
+        the window to time the stride; at 0.6 such strides lost their contact (harness, severity 2,
+        120 fps: 15 % of the far foot's contacts missed, 6 % at 0.4, SD 13.1 -> 13.6 ms).
 
     Returns
     -------
