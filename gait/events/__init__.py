@@ -5,7 +5,7 @@ events.table        # foot, type, frame, time_s, confidence
 events.running      # False for walking, jumping, standing, un-corrected slow motion
 """
 
-from gait.events._checks import cadence_spm
+from gait.events._checks import cadence_spm, fitted_cadence_spm
 from gait.events._detect import DETECTOR, detect_events
 from gait.events._rear import REAR_DETECTOR
 from gait.events._template import Template, build_template, default_bandwidth_s
@@ -23,4 +23,5 @@ __all__ = [
     "cadence_spm",
     "default_bandwidth_s",
     "detect_events",
+    "fitted_cadence_spm",
 ]

@@ -247,13 +247,13 @@ def compute_rear_metrics(
         the frontal-plane metrics of the module docstring; ``foot_strike`` is empty (a rear
         view cannot see the foot-strike angle); ``steps`` has :data:`REAR_STEP_COLUMNS`.
     """
-    from gait.metrics._compute import _cadence  # the same cadence as the side view
+    from gait.metrics._compute import _cadence, _step_s  # the same cadence as the side view
 
     steps = _per_step(track, events)
     fps = float(events.fps or np.nan)
     feet = steps["foot"]
     metrics = {
-        "cadence_spm": _cadence(steps, fps, params),
+        "cadence_spm": _cadence(steps, fps, params, _step_s(events)),
         "step_time_s": summarise(steps["step_time_s"], feet, "s", "high"),
         "stride_time_s": summarise(steps["stride_time_s"], feet, "s", "high"),
         "contact_time_s": summarise(

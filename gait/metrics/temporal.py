@@ -80,3 +80,4 @@ def symmetry_pct(left: float, right: float) -> float:
     if not (np.isfinite(left) and np.isfinite(right)) or left + right == 0:
         return float("nan")
     return float(100.0 * abs(left - right) / ((left + right) / 2))
+

@@ -74,7 +74,9 @@ def test_timing_plausible_and_low_confidence_at_30_fps(sample) -> None:
     # timing uncertainty comes from the frame period and the detector's measured error
     assert ct.uncertainty is not None and 0.005 < ct.uncertainty < 0.03
     st = m.metrics["step_time_s"]
-    assert st.value == pytest.approx(60 / m.metrics["cadence_spm"].value, rel=1e-9)
+    # the cadence is a robust line through all ICs, the step time the mean measured step: one
+    # contact mistimed by a frame moves the mean step by ~0.1 %, the cadence hardly
+    assert st.value == pytest.approx(60 / m.metrics["cadence_spm"].value, rel=0.005)
     assert st.per_side is not None and set(st.per_side) == {"L", "R"}
 
 
