@@ -16,12 +16,15 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gait import __version__
+from gait.web import logmask
 from gait.web.db import Store
 from gait.web.deps import ApiAuth, LoginRequired, TokenInUrl
+from gait.web.hosts import HostCheck
 from gait.web.jobs import JobQueue
 from gait.web.limits import BodySizeLimit
 from gait.web.routes import api, pages
 from gait.web.settings import Settings
+from gait.web.storage import RateLimit, Storage
 from gait.web.uploads import Services
 
 log = logging.getLogger(__name__)
@@ -38,10 +41,13 @@ PAGE_CSP = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database is opened and the worker pool started when the app starts (lifespan)."""
     settings = settings if settings is not None else Settings()
+    storage = Storage(settings.data_dir.resolve(), limit_bytes=settings.max_storage_bytes, min_free_bytes=settings.min_free_disk_bytes)
+    logmask.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = start_services(settings)
+        logmask.install()  # (again: uvicorn configures its loggers after the app is built)
+        services = start_services(settings, storage)
         app.state.services = services
         try:
             yield
@@ -58,8 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.storage = storage
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.include_router(api.router)
+    app.include_router(api.storage_router)
     app.include_router(pages.router)
     app.include_router(pages.protected)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -69,7 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi()
 
     _add_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    # (the middleware added last runs first: headers, then Host, then Origin, then the body limits)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_upload_bytes, storage=storage, rate=RateLimit(settings.uploads_per_minute)
+    )
 
     @app.middleware("http")
     async def same_site_writes_only(request: Request, call_next: Any) -> Response:
@@ -80,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         response: Response = await call_next(request)
         return response
+
+    app.add_middleware(HostCheck, allowed=settings.allowed_host_set)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -93,9 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def start_services(settings: Settings) -> Services:
+def start_services(settings: Settings, storage: Storage | None = None) -> Services:
     """Open the database, recover analyses interrupted by a crash, start the worker pool."""
     data_dir = settings.data_dir.resolve()
+    if storage is None:
+        storage = Storage(data_dir, limit_bytes=settings.max_storage_bytes, min_free_bytes=settings.min_free_disk_bytes)
     (data_dir / "analyses").mkdir(parents=True, exist_ok=True)
     store = Store(settings.db_path.resolve())
     store.init()
@@ -106,7 +121,7 @@ def start_services(settings: Settings) -> Services:
     for analysis_id in store.ids_with_status("queued"):
         jobs.submit(analysis_id)
     jobs.start()
-    return Services(store=store, jobs=jobs, data_dir=data_dir, max_upload_bytes=settings.max_upload_bytes)
+    return Services(store=store, jobs=jobs, data_dir=data_dir, max_upload_bytes=settings.max_upload_bytes, storage=storage)
 
 
 #: Methods that change data: a browser sends them from another site only by cross-site request forgery.

@@ -21,6 +21,7 @@ def serve_command(
         import uvicorn
 
         from gait.web.app import create_app
+        from gait.web.hosts import is_loopback
         from gait.web.settings import Settings
     except ImportError as err:  # pragma: no cover - depends on the installation
         typer.echo(f"gait: error: the web app needs FastAPI and uvicorn ({err.name} is missing); reinstall gait (pip install -e .).", err=True)
@@ -32,8 +33,17 @@ def serve_command(
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     settings = Settings(**overrides)  # type: ignore[arg-type]
+    address = f"{'[' + host + ']' if ':' in host else host}:{port}"
     if host not in ("127.0.0.1", "localhost", "::1") and settings.token is None:
         typer.echo(f"gait: warning: listening on {host} without GAIT_TOKEN: anyone on the network can open the app.", err=True)
-    typer.echo(f"gait: serving on http://{'[' + host + ']' if ':' in host else host}:{port}/ (data in {settings.data_dir.resolve()})")
+    if host in ("0.0.0.0", "::", ""):
+        typer.echo(
+            f"gait: note: only localhost is answered until the address others open (e.g. http://<this computer's name>:{port}) "
+            "is listed in GAIT_ALLOWED_ORIGINS.", err=True,
+        )
+    elif not is_loopback(host.lower()):  # the address given is the one to open: answer to it
+        origin = f"http://{address}"
+        settings = settings.model_copy(update={"allowed_origins": ",".join(filter(None, (settings.allowed_origins, origin)))})
+    typer.echo(f"gait: serving on http://{address}/ (data in {settings.data_dir.resolve()})")
     # one server process: the analysis pool lives inside it (uvicorn --workers would start several pools)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

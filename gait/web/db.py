@@ -2,6 +2,11 @@
 
 The server process and the analysis worker processes write the same database: WAL mode and a busy
 timeout let them do so safely.
+
+Every run of an analysis gets a new ``run_number`` when it claims the record (the fencing token): a
+worker's writes (progress, the result, a failure) only apply while the record is still 'running'
+under its own number, so a run that was superseded (the server crashed and re-queued the analysis)
+can no longer change the record, and only the run that owns the record marks it done.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
@@ -36,10 +41,15 @@ CREATE TABLE IF NOT EXISTS analyses (
     attempts INTEGER NOT NULL DEFAULT 0,
     started_at TEXT,
     finished_at TEXT,
-    summary TEXT
+    summary TEXT,
+    run_number INTEGER NOT NULL DEFAULT 0,
+    output_dir TEXT
 );
 CREATE INDEX IF NOT EXISTS analyses_created ON analyses (created_at);
 """
+
+#: Columns added since schema version 1 (added to an older database by :meth:`Store.init`).
+_ADDED_COLUMNS = {"run_number": "INTEGER NOT NULL DEFAULT 0", "output_dir": "TEXT"}
 
 
 def now() -> str:
@@ -68,6 +78,10 @@ class Record:
     started_at: str | None = None
     finished_at: str | None = None
     summary: str | None = None
+    #: Fencing token: incremented by every claim, never reused.
+    run_number: int = 0
+    #: The folder (relative to the data directory) of the run that finished; ``None`` before.
+    output_dir: str | None = None
 
     @property
     def summary_dict(self) -> dict[str, Any]:
@@ -99,6 +113,10 @@ class Store:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(_SCHEMA)
+            present = {row["name"] for row in conn.execute("PRAGMA table_info(analyses)")}
+            for name, declaration in _ADDED_COLUMNS.items():
+                if name not in present:
+                    conn.execute(f"ALTER TABLE analyses ADD COLUMN {name} {declaration}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def add(self, record: Record) -> None:
@@ -130,48 +148,73 @@ class Store:
         with self._connect() as conn:
             return conn.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,)).rowcount > 0
 
-    def claim(self, analysis_id: str) -> bool:
-        """Move a queued analysis to 'running' (atomically: only one worker gets it)."""
+    def claim(self, analysis_id: str) -> int | None:
+        """Move a queued analysis to 'running' (atomically: only one worker gets it); returns its new run number."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = conn.execute(
+                    "UPDATE analyses SET status = 'running', stage = 'starting', progress = 0, error = NULL, "
+                    "attempts = attempts + 1, run_number = run_number + 1, started_at = ?, output_dir = NULL "
+                    "WHERE id = ? AND status = 'queued'",
+                    (now(), analysis_id),
+                )
+                row = conn.execute("SELECT run_number FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return int(row["run_number"]) if cur.rowcount > 0 and row is not None else None
+
+    def owns(self, analysis_id: str, run: int) -> bool:
+        """Whether run ``run`` still owns the analysis (it is running under that number)."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM analyses WHERE id = ? AND status = 'running' AND run_number = ?", (analysis_id, run)
+            ).fetchone()
+        return row is not None
+
+    def set_progress(self, analysis_id: str, run: int, stage: str, progress: float) -> bool:
+        """Record progress of run ``run``; False if that run no longer owns the analysis (nothing written)."""
         with self._connect() as conn:
             cur = conn.execute(
-                "UPDATE analyses SET status = 'running', stage = 'starting', progress = 0, error = NULL, "
-                "attempts = attempts + 1, started_at = ? WHERE id = ? AND status = 'queued'",
-                (now(), analysis_id),
+                "UPDATE analyses SET stage = ?, progress = MAX(progress, ?) "
+                "WHERE id = ? AND status = 'running' AND run_number = ?",
+                (stage, progress, analysis_id, run),
             )
             return cur.rowcount > 0
 
-    def set_progress(self, analysis_id: str, stage: str, progress: float) -> None:
+    def finish(self, analysis_id: str, run: int, *, summary: dict[str, Any], output_dir: str) -> bool:
+        """Mark the analysis done with the results in ``output_dir``, if run ``run`` still owns it."""
         with self._connect() as conn:
-            conn.execute(
-                "UPDATE analyses SET stage = ?, progress = MAX(progress, ?) WHERE id = ? AND status = 'running'",
-                (stage, progress, analysis_id),
-            )
-
-    def finish(self, analysis_id: str, *, summary: dict[str, Any]) -> None:
-        with self._connect() as conn:
-            conn.execute(
+            cur = conn.execute(
                 "UPDATE analyses SET status = 'done', stage = 'done', progress = 1, error = NULL, finished_at = ?, "
-                "summary = ? WHERE id = ?",
-                (now(), json.dumps(summary), analysis_id),
-            )
-
-    def fail(self, analysis_id: str, error: str, *, only_if_running: bool = False) -> bool:
-        cond = " AND status = 'running'" if only_if_running else ""
-        with self._connect() as conn:
-            cur = conn.execute(
-                f"UPDATE analyses SET status = 'failed', error = ?, finished_at = ? WHERE id = ?{cond}",
-                (error, now(), analysis_id),
+                "summary = ?, output_dir = ? WHERE id = ? AND status = 'running' AND run_number = ?",
+                (now(), json.dumps(summary), output_dir, analysis_id, run),
             )
             return cur.rowcount > 0
 
-    def requeue(self, analysis_id: str, *, count_attempt: bool = True) -> None:
-        """Put a running analysis back in the queue (``count_attempt=False``: the run does not count)."""
+    def fail(self, analysis_id: str, error: str, *, only_if_running: bool = False, run: int | None = None) -> bool:
+        """Mark the analysis failed (with ``run``: only while that run owns it)."""
+        cond, params = "", [error, now(), analysis_id]
+        if run is not None:
+            cond, params = " AND status = 'running' AND run_number = ?", [*params, run]
+        elif only_if_running:
+            cond = " AND status = 'running'"
+        with self._connect() as conn:
+            cur = conn.execute(f"UPDATE analyses SET status = 'failed', error = ?, finished_at = ? WHERE id = ?{cond}", params)
+            return cur.rowcount > 0
+
+    def requeue(self, analysis_id: str, *, count_attempt: bool = True, run: int | None = None) -> None:
+        """Put a running analysis back in the queue (``count_attempt=False``: the run does not count;
+        ``run``: only if that run still owns it). The next claim gives it a new run number either way."""
         dec = "" if count_attempt else ", attempts = MAX(attempts - 1, 0)"
+        cond, params = ("", [analysis_id]) if run is None else (" AND run_number = ?", [analysis_id, run])
         with self._connect() as conn:
             conn.execute(
                 f"UPDATE analyses SET status = 'queued', stage = NULL, progress = 0{dec} "
-                "WHERE id = ? AND status = 'running'",
-                (analysis_id,),
+                f"WHERE id = ? AND status = 'running'{cond}",
+                params,
             )
 
     def recover(self, *, max_attempts: int) -> tuple[list[str], list[str]]:

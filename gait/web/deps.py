@@ -1,4 +1,9 @@
-"""Typed dependencies: settings, services, and the optional access token (``GAIT_TOKEN``)."""
+"""Typed dependencies: settings, services, and the optional access token (``GAIT_TOKEN``).
+
+The API takes the token from the ``Authorization`` header or the cookie, never from the URL (URLs end
+up in logs, browser history and bookmarks). Only a page opened in a browser may carry ``?token=``:
+it sets the cookie and redirects to the same URL without it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.security import APIKeyCookie, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from gait.web.settings import Settings
 from gait.web.uploads import Services
@@ -16,7 +21,6 @@ COOKIE_NAME = "gait_token"
 
 _bearer = HTTPBearer(auto_error=False, description="GAIT_TOKEN, when the server sets one.")
 _cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="Set by the login page.")
-_query = APIKeyQuery(name="token", auto_error=False, description="GAIT_TOKEN in the URL (pages then set the cookie).")
 
 
 def get_settings(request: Request) -> Settings:
@@ -53,11 +57,10 @@ def require_api_token(
     settings: SettingsDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
-    query: Annotated[str | None, Depends(_query)],
 ) -> None:
     if settings.token is None:
         return
-    given = (bearer.credentials if bearer else None, cookie, query)
+    given = (bearer.credentials if bearer else None, cookie)
     if not any(token_matches(g, settings.token) for g in given):
         raise HTTPException(
             401, "This server needs its access token (GAIT_TOKEN): send 'Authorization: Bearer <token>'.",
@@ -73,7 +76,7 @@ def require_page_token(request: Request, settings: SettingsDep) -> None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer ") and token_matches(header[7:].strip(), settings.token):
         return
-    if token_matches(request.query_params.get("token"), settings.token):
+    if request.method == "GET" and token_matches(request.query_params.get("token"), settings.token):
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
         raise TokenInUrl(request.url.path + (f"?{urlencode(params)}" if params else ""))
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

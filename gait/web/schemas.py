@@ -93,3 +93,10 @@ class AnalysisDetail(AnalysisSummary):
 
 class AnalysisList(BaseModel):
     analyses: list[AnalysisSummary]
+
+
+class StorageUsage(BaseModel):
+    used_bytes: int = Field(description="Clips and results of all analyses, and uploads in progress.")
+    limit_bytes: int = Field(description="GAIT_MAX_STORAGE_MB: uploads are refused (507) beyond it.")
+    free_disk_bytes: int = Field(description="Free space on the data folder's disk.")
+    min_free_disk_bytes: int = Field(description="GAIT_MIN_FREE_DISK_MB: uploads that would leave less free disk are refused (507).")

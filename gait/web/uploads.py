@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import shutil
 import uuid
@@ -15,11 +16,12 @@ from gait.web.jobs import JobQueue
 from gait.web.limits import too_large_message
 from gait.web.schemas import FILE_NAMES, AnalysisOptions
 from gait.web.sniff import SNIFF_BYTES, sniff_container
+from gait.web.storage import Storage
 
 CHUNK_BYTES = 1024 * 1024
 CONTAINERS_TEXT = "MP4/MOV, Matroska/WebM or AVI"
 
-#: Public file name -> (path under the analysis's out/ folder, media type).
+#: Public file name -> (path in the folder of the run that finished, media type).
 OUTPUT_FILES = {
     "report.json": ("report.json", "application/json"),
     "steps.csv": ("steps.csv", "text/csv; charset=utf-8"),
@@ -41,29 +43,40 @@ class UploadError(Exception):
 
 @dataclass(frozen=True)
 class Services:
-    """What the routes need: the store, the queue and where files live."""
+    """What the routes need: the store, the queue, where files live and how much they take."""
 
     store: Store
     jobs: JobQueue
     data_dir: Path
     max_upload_bytes: int
+    storage: Storage
 
     def analysis_dir(self, analysis_id: str) -> Path:
         if not re.fullmatch(r"[0-9a-f]{32}", analysis_id):
             raise ValueError("not an analysis id")
         return self.data_dir / "analyses" / analysis_id
 
-    def output_path(self, analysis_id: str, name: str) -> Path | None:
-        """The path of one output file if it exists (``name`` must be one of :data:`OUTPUT_FILES`)."""
-        if name not in OUTPUT_FILES:
+    def output_dir(self, record: Record) -> Path | None:
+        """The folder of the run that finished the analysis (``out`` for records of older versions)."""
+        if record.status != "done":
             return None
-        path = self.analysis_dir(analysis_id) / "out" / OUTPUT_FILES[name][0]
+        folder = self.analysis_dir(record.id)
+        if record.output_dir is None:
+            return folder / "out"
+        if not re.fullmatch(rf"analyses/{record.id}/run-[0-9]+", record.output_dir):
+            return None  # never a path from elsewhere
+        return self.data_dir / record.output_dir
+
+    def output_path(self, record: Record, name: str) -> Path | None:
+        """The path of one output file if it exists (``name`` must be one of :data:`OUTPUT_FILES`)."""
+        folder = self.output_dir(record)
+        if name not in OUTPUT_FILES or folder is None:
+            return None
+        path = folder / OUTPUT_FILES[name][0]
         return path if path.is_file() else None
 
     def available_files(self, record: Record) -> list[str]:
-        if record.status != "done":
-            return []
-        return [name for name in OUTPUT_FILES if self.output_path(record.id, name) is not None]
+        return [name for name in OUTPUT_FILES if self.output_path(record, name) is not None]
 
     async def accept(self, side: UploadFile | None, rear: UploadFile | None, options: AnalysisOptions) -> Record:
         """Store the clip(s) under generated names, add a queued record and queue it."""
@@ -121,7 +134,12 @@ class Services:
                 size += len(chunk)
                 if size > budget:
                     raise UploadError(413, too_large_message(self.max_upload_bytes))
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as err:
+                    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+                        raise UploadError(507, self.storage.disk_message()) from None
+                    raise
                 chunk = await upload.read(CHUNK_BYTES)
         return path, size
 
@@ -132,6 +150,7 @@ class Services:
         self.jobs.cancel(analysis_id)
         deleted = self.store.delete(analysis_id)
         shutil.rmtree(self.analysis_dir(analysis_id), ignore_errors=True)
+        self.storage.changed()
         return deleted
 
 

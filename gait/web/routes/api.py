@@ -20,11 +20,13 @@ from gait.web.schemas import (
     HeightCm,
     Label,
     SlowmoFactor,
+    StorageUsage,
     TreadmillSpeed,
 )
 from gait.web.uploads import OUTPUT_FILES, Services, UploadError
 
 router = APIRouter(prefix="/api/analyses", tags=["analyses"], dependencies=[ApiAuth])
+storage_router = APIRouter(prefix="/api", tags=["storage"], dependencies=[ApiAuth])
 
 _NOT_FOUND = "No analysis with this id (it may have been deleted)."
 
@@ -41,7 +43,7 @@ def get_record(services: Services, analysis_id: str) -> Record:
 
 
 def read_report(services: Services, record: Record) -> dict[str, Any] | None:
-    path = services.output_path(record.id, "report.json") if record.status == "done" else None
+    path = services.output_path(record, "report.json")
     return None if path is None else json.loads(path.read_text())
 
 
@@ -53,6 +55,8 @@ def read_report(services: Services, record: Record) -> dict[str, Any] | None:
         413: {"description": "Upload larger than GAIT_MAX_UPLOAD_MB"},
         415: {"description": "Not a video container (sniffed from content)"},
         422: {"description": "Missing or empty file, or an option out of range"},
+        429: {"description": "More than GAIT_UPLOADS_PER_MINUTE uploads from this client (see Retry-After)"},
+        507: {"description": "The storage limit (GAIT_MAX_STORAGE_MB) or the free-disk reserve (GAIT_MIN_FREE_DISK_MB) is reached"},
     },
 )
 async def create_analysis(
@@ -106,7 +110,7 @@ def get_file(
     download: Annotated[bool, Query(description="Send as an attachment (save) rather than inline.")] = False,
 ) -> FileResponse:
     record = get_record(services, analysis_id)
-    path = services.output_path(record.id, name) if name in OUTPUT_FILES else None
+    path = services.output_path(record, name) if name in OUTPUT_FILES else None
     if path is None:
         raise HTTPException(404, f"No file '{name}' for this analysis (available: {', '.join(services.available_files(record)) or 'none yet'}).")
     return file_response(path, name, record, download=download)
@@ -125,3 +129,12 @@ def file_response(path: Any, name: str, record: Record, *, download: bool) -> Fi
             "default-src 'none'; img-src data: 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
         )
     return response
+
+
+@storage_router.get("/storage", summary="Storage used by the analyses, its limit, and the free disk")
+def storage_usage(services: ServicesDep) -> StorageUsage:
+    usage = services.storage.usage()
+    return StorageUsage(
+        used_bytes=usage.used_bytes, limit_bytes=usage.limit_bytes, free_disk_bytes=usage.free_disk_bytes,
+        min_free_disk_bytes=services.storage.min_free_bytes,
+    )

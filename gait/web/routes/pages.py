@@ -28,7 +28,8 @@ def _index(request: Request, services: Any, *, error: str | None = None, status_
     records = services.store.recent(limit=200)
     return render(
         request, "index.html",
-        {"records": records, "files": {r.id: file_urls(services, r) for r in records}, "error": error, "form": form or {}},
+        {"records": records, "files": {r.id: file_urls(services, r) for r in records}, "error": error, "form": form or {},
+         "storage": services.storage.usage()},
         status_code,
     )
 
@@ -81,7 +82,8 @@ def analysis_page(request: Request, services: ServicesDep, analysis_id: str) -> 
     video_fps = round(float(clip.get("fps") or 30.0) / float(clip.get("slowmo_factor") or 1.0)) or 30
     return render(
         request, "analysis.html",
-        {"record": record, "report": report, "files": file_urls(services, record), "video_fps": video_fps},
+        {"record": record, "report": report, "files": file_urls(services, record), "video_fps": video_fps,
+         "storage": services.storage.usage()},
     )
 
 
