@@ -118,6 +118,7 @@ class RunResult:
     start_s: float = 0.0
     label_error_raw: float = float("nan")
     label_error_clean: float = float("nan")
+    cadence_confidence: str = "low"
 
 
 def _score_events(truth_events: pd.DataFrame, events, tol_s: float, stride_s: float):
@@ -230,6 +231,7 @@ def run_once(
         start_s=float(start_s),
         label_error_raw=label_error_fraction(track, truth.position_true_px),
         label_error_clean=label_error_fraction(cleaned, truth.position_true_px),
+        cadence_confidence=metrics.metrics["cadence_spm"].confidence,
     )
 
 
@@ -288,6 +290,13 @@ def summarise_runs(runs: Iterable[RunResult]) -> dict[str, float]:
     row["cadence_within_1spm_pct"] = (
         100.0 * float(np.mean(np.abs(cad) <= 1.0)) if runs else float("nan")
     )  # a NaN cadence (none reported) is not within
+    wrong = [not abs(r.cadence_err_spm) <= 1.0 and np.isfinite(r.cadence_err_spm) for r in runs]
+    confident = [r.cadence_confidence != "low" for r in runs]
+    row["confident_wrong_cadence_pct"] = (
+        100.0 * float(np.mean([w and c for w, c in zip(wrong, confident, strict=True)]))
+        if runs
+        else float("nan")
+    )  # a cadence more than 1 spm off, reported at medium or high confidence
     n_ic = sum(r.n_true["IC"] for r in runs)
     close = sum(
         int(np.sum(np.abs(r.errors_s["IC"]) <= 2.0 / r.fps + 1e-9)) for r in runs if r.fps > 0
@@ -535,6 +544,7 @@ def format_robust_table(df: pd.DataFrame) -> str:
         ("fps", "fps", "{:.0f}"),
         ("runs", "clips", "{:.0f}"),
         ("cadence_within_1spm_pct", "cadence within 1 spm %", "{:.0f}"),
+        ("confident_wrong_cadence_pct", "wrong cadence, not low confidence %", "{:.0f}"),
         ("ic_within_2_frames_pct", "IC within 2 frames %", "{:.1f}"),
         ("ic_bias_ms", "IC bias ms", "{:+.1f}"),
         ("ic_loa", "IC 95% LoA ms", None),
