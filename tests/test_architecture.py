@@ -1,4 +1,4 @@
-"""The one-way architecture: video -> pose -> track -> events -> metrics -> flags -> report -> pipeline.
+"""The one-way architecture: video -> pose -> track -> events -> metrics -> flags -> report -> export -> pipeline.
 
 Each stage imports only stages before it; the analytic core never imports the model, the decoder or
 the front ends. Checked on the source (imports anywhere in a module, including inside functions).
@@ -16,16 +16,18 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gait"
 #: What each part of the package must never import (gait modules or third-party top-level names).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "gait.video": ("gait.pose", "gait.track", "gait.events", "gait.metrics", "gait.flags", "gait.report",
-                   "gait.pipeline", "gait.web", "gait.batch", "gait.cli", "mediapipe"),
+                   "gait.pipeline", "gait.web", "gait.batch", "gait.cli", "mediapipe", "gait.export"),
     "gait.track": ("gait.pose", "gait.video", "gait.events", "gait.metrics", "gait.flags", "gait.report",
-                   "gait.pipeline", "gait.web", "gait.batch", "gait.cli", "mediapipe", "cv2", "av"),
+                   "gait.pipeline", "gait.web", "gait.batch", "gait.cli", "mediapipe", "cv2", "av", "gait.export"),
     "gait.events": ("gait.pose", "gait.video", "gait.metrics", "gait.flags", "gait.report", "gait.pipeline",
-                    "gait.web", "gait.batch", "gait.cli", "mediapipe", "cv2", "av", "ray", "fastapi"),
+                    "gait.web", "gait.batch", "gait.cli", "mediapipe", "cv2", "av", "ray", "fastapi", "gait.export"),
     "gait.metrics": ("gait.pose", "gait.video", "gait.flags", "gait.report", "gait.pipeline", "gait.web",
-                     "gait.batch", "gait.cli", "mediapipe", "cv2", "av", "ray", "fastapi"),
+                     "gait.batch", "gait.cli", "mediapipe", "cv2", "av", "ray", "fastapi", "gait.export"),
     "gait.flags": ("gait.pose", "gait.video", "gait.events", "gait.metrics", "gait.report", "gait.pipeline",
-                   "gait.web", "gait.batch", "gait.cli", "mediapipe", "cv2", "av", "ray", "fastapi"),
-    "gait.report": ("gait.pose", "gait.pipeline", "gait.web", "gait.batch", "gait.cli", "mediapipe", "ray", "fastapi"),
+                   "gait.web", "gait.batch", "gait.cli", "mediapipe", "cv2", "av", "ray", "fastapi", "gait.export"),
+    "gait.report": ("gait.pose", "gait.pipeline", "gait.web", "gait.batch", "gait.cli", "mediapipe", "ray", "fastapi", "gait.export"),
+    "gait.export": ("gait.pose", "gait.video", "gait.pipeline", "gait.web", "gait.batch", "gait.cli",
+                    "mediapipe", "ray", "fastapi"),
     "gait.pipeline": ("gait.web", "gait.batch", "gait.cli", "ray", "fastapi"),
     "gait.web": ("gait.batch", "gait.cli", "mediapipe", "ray"),
     "gait.batch": ("gait.web", "gait.cli", "mediapipe", "fastapi"),

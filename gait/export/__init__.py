@@ -1,0 +1,79 @@
+"""Exports for researchers: C3D, OpenSim TRC / MOT and long-form gait-cycle curves.
+
+paths = write_exports(analysis, Path("out"), ["c3d", "trc", "mot", "cycles"])
+
+Every writer is a pure function of an analysis (:class:`gait.pipeline.Analysis`, never modified)
+and an output path. Coordinates: x right, **y up** (the pose track's image y points down and is
+flipped: ``y = image height - y_image``), z = 0; in pixels, or metres when the runner's height is
+known (side views). C3D, TRC and MOT are on a constant time base: a variable-frame-rate track is
+resampled to its frame rate by linear interpolation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from gait.export._c3d import write_c3d
+from gait.export._common import ExportSource
+from gait.export._cycles import CYCLE_COLUMNS, cycle_table, write_cycles
+from gait.export._opensim import angle_table, write_mot, write_trc
+
+Writer = Callable[[ExportSource, Path], Path]
+
+#: Format name -> (writer, file name in the output folder).
+WRITERS: dict[str, tuple[Writer, str]] = {
+    "c3d": (write_c3d, "markers.c3d"),
+    "trc": (write_trc, "markers.trc"),
+    "mot": (write_mot, "angles.mot"),
+    "cycles": (write_cycles, "cycles.parquet"),
+}
+
+
+def write_exports(analysis: ExportSource, outdir: Path, formats: Sequence[str]) -> dict[str, Path]:
+    """Write the requested formats of ``analysis`` into ``outdir``.
+
+    Parameters
+    ----------
+    analysis
+        A :class:`gait.pipeline.Analysis` (read only).
+    outdir
+        Output folder (created if needed).
+    formats
+        Names from :data:`WRITERS` (``"c3d"``, ``"trc"``, ``"mot"``, ``"cycles"``); repeats are
+        written once.
+
+    Returns
+    -------
+    dict
+        Format -> path written, in the order asked.
+
+    Raises
+    ------
+    ValueError
+        An unknown format (checked before anything is written).
+    """
+    wanted = list(dict.fromkeys(str(f).lower() for f in formats))
+    unknown = [f for f in wanted if f not in WRITERS]
+    if unknown:
+        raise ValueError(
+            f"Unknown export format {', '.join(map(repr, unknown))}: "
+            f"the known ones are {', '.join(WRITERS)}."
+        )
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    return {name: WRITERS[name][0](analysis, out / WRITERS[name][1]) for name in wanted}
+
+
+__all__ = [
+    "CYCLE_COLUMNS",
+    "WRITERS",
+    "ExportSource",
+    "angle_table",
+    "cycle_table",
+    "write_c3d",
+    "write_cycles",
+    "write_exports",
+    "write_mot",
+    "write_trc",
+]
