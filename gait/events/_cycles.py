@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import find_peaks
 
+from gait.track._rhythm import first_peak_period
+
 #: Shortest and longest stride period searched, seconds. 0.2 s is 600 steps/min; 20 s covers
 #: slow-motion clips played back without their factor (a 0.7 s stride at 8x is 5.6 s), which must
 #: be recognised as such rather than as aperiodic.
@@ -43,27 +45,9 @@ def stride_period(time_s: np.ndarray, signal: np.ndarray) -> tuple[float, float]
     period_s, strength
         NaN and 0 when the signal is too short or flat.
     """
-    y = fill_nans(signal)
-    if len(y) < 8 or not np.isfinite(y).all() or np.std(y) == 0:
-        return float("nan"), 0.0
-    dt = float(np.median(np.diff(time_s)))
-    y = y - y.mean()
-    n = len(y)
-    spec = np.fft.rfft(y, 2 * n)
-    ac = np.fft.irfft(spec * np.conj(spec))[:n]
-    ac /= ac[0] * (n - np.arange(n)) / n  # unbiased, normalised
-    lo, hi = int(np.ceil(MIN_STRIDE_S / dt)), min(int(MAX_STRIDE_S / dt), int(0.6 * n))
-    if hi <= lo + 2:
-        return float("nan"), 0.0
-    peaks, _ = find_peaks(ac[lo:hi])
-    if len(peaks) == 0:
-        return float("nan"), 0.0
-    heights = ac[lo:hi][peaks]
-    k = lo + int(peaks[np.flatnonzero(heights >= FIRST_PEAK_FRACTION * heights.max())[0]])
-    y0, y1, y2 = ac[k - 1], ac[k], ac[k + 1]
-    den = y0 - 2 * y1 + y2
-    lag = k + (0.5 * (y0 - y2) / den if den < 0 else 0.0)
-    return float(lag * dt), float(np.clip(y1, 0.0, 1.0))
+    return first_peak_period(
+        time_s, signal, MIN_STRIDE_S, MAX_STRIDE_S, FIRST_PEAK_FRACTION, max_share=0.6
+    )
 
 
 def stride_anchors(time_s: np.ndarray, signal: np.ndarray, period_s: float) -> np.ndarray:
