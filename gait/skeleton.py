@@ -51,6 +51,10 @@ LEFT_RIGHT_PAIRS: tuple[tuple[str, str], ...] = tuple(
 
 #: The leg landmarks below the hip, per side: what MediaPipe swaps between legs in side views.
 LEG_PARTS: tuple[str, ...] = ("knee", "ankle", "heel", "foot_index")
+#: Foot codes used in event and step tables, and the side name of each in keypoint names.
+SIDE_NAMES: dict[str, str] = {"L": "left", "R": "right"}
+#: (foot code, side name) pairs, left first.
+SIDES: tuple[tuple[str, str], ...] = tuple(SIDE_NAMES.items())
 
 #: Bones to draw (pairs of names).
 EDGES: tuple[tuple[str, str], ...] = (

@@ -9,11 +9,12 @@ from gait.events._checks import cadence_spm, fitted_cadence_spm
 from gait.events._detect import DETECTOR, detect_events
 from gait.events._rear import REAR_DETECTOR
 from gait.events._template import Template, build_template, default_bandwidth_s
-from gait.events._types import EVENT_COLUMNS, EventParams, GaitEvents, GroundLine
+from gait.events._types import EVENT_COLUMNS, LOW_FPS_HZ, EventParams, GaitEvents, GroundLine
 
 __all__ = [
     "DETECTOR",
     "EVENT_COLUMNS",
+    "LOW_FPS_HZ",
     "REAR_DETECTOR",
     "EventParams",
     "GaitEvents",

@@ -16,9 +16,9 @@ from gait.events._ground import fit_ground_line
 from gait.events._rear import detect_frontal_events
 from gait.events._signals import RunnerSignals, runner_signals
 from gait.events._template import default_bandwidth_s
-from gait.events._types import EventParams, GaitEvents, empty_table
+from gait.events._types import LOW_FPS_HZ, EventParams, GaitEvents, empty_table
 from gait.notes import QualityNote
-from gait.track import PoseTrack, Rhythm, detect_view, given_view, track_rhythm
+from gait.track import PoseTrack, Rhythm, detect_view, given_view, track_fps, track_rhythm
 from gait.track.view import NEAR_VISIBILITY_MARGIN, TrackView
 
 DETECTOR = "stride-template/1"
@@ -28,8 +28,6 @@ LEVEL_TOLERANCE_DEG = 1.0
 EDGE_FRAMES = 2
 #: Least autocorrelation of the label-free rhythm for its step period to set the stride period.
 MIN_RHYTHM_STRENGTH = 0.4
-#: Frame rate below which contact and flight times are marked low confidence.
-HIGH_FPS = 100.0
 
 
 def detect_events(
@@ -82,7 +80,7 @@ def detect_events(
     the clip (one average stride is assumed); long occlusions of a foot; sprint starts.
     """
     view_found = detect_view(track) if view is None else given_view(track, view)
-    fps = _fps(track)
+    fps = track_fps(track)
     if view_found.view == "rear":
         return detect_frontal_events(track, view_found, fps, params)
     return _detect_side(track, view_found, fps, params)
@@ -203,15 +201,6 @@ def _leg_px(sig: RunnerSignals) -> float:
     """Mean leg length (thigh + shank) in px: the ground line needs points spread over one."""
     legs = [sig.feet[f].leg_px for f in ("L", "R") if np.isfinite(sig.feet[f].leg_px)]
     return float(np.mean(legs)) if legs else 0.0
-
-
-def _fps(track: PoseTrack) -> float:
-    """The track's frame rate: its ``fps`` attribute, else from the median frame interval."""
-    fps = float(track.attrs.get("fps", np.nan))
-    if np.isfinite(fps) and fps > 0:
-        return fps
-    t = track["time"].values
-    return float(1.0 / np.median(np.diff(t))) if len(t) > 1 else float("nan")
 
 
 def _no_events(
@@ -413,7 +402,7 @@ def _timing_notes(
     params: EventParams,
 ) -> tuple[QualityNote, ...]:
     notes = []
-    if np.isfinite(fps) and fps < HIGH_FPS and len(table):
+    if np.isfinite(fps) and fps < LOW_FPS_HZ and len(table):
         notes.append(
             QualityNote(
                 "low_fps_timing",

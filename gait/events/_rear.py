@@ -29,6 +29,7 @@ from gait.events._checks import cadence_note, running_checks
 from gait.events._cycles import fill_nans, stride_period
 from gait.events._types import EVENT_COLUMNS, EventParams, GaitEvents, empty_table
 from gait.notes import QualityNote
+from gait.skeleton import SIDES
 from gait.track import PoseTrack
 from gait.track.view import TrackView
 
@@ -42,7 +43,6 @@ IC_OFFSET_S = 0.034
 TO_OFFSET_S = -0.045
 #: Largest share of the stride between an IC and its TO.
 MAX_CONTACT_FRACTION = 0.6
-SIDES = (("L", "left"), ("R", "right"))
 
 
 def _toe_y(track: PoseTrack, side: str) -> np.ndarray:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gait.skeleton import SIDES
 from gait.track import PoseTrack
 
-SIDES: tuple[tuple[str, str], ...] = (("L", "left"), ("R", "right"))
 #: Degrees of knee angle per unit of the knee channel (so that it weighs like a position in leg
 #: lengths: 10 deg ~ 0.17 leg lengths, about what the foot moves in 20 ms at mid-swing).
 KNEE_SCALE_DEG = 60.0

@@ -9,6 +9,9 @@ import pandas as pd
 
 from gait.notes import QualityNote
 
+#: Frame rate below which contact and flight times are low confidence: one frame is then more than
+#: 10 ms, a third of the contact time's stride-to-stride spread.
+LOW_FPS_HZ = 100.0
 #: Columns of :attr:`GaitEvents.table`, in order.
 EVENT_COLUMNS: tuple[str, ...] = ("foot", "type", "frame", "time_s", "confidence")
 

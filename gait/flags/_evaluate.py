@@ -26,8 +26,7 @@ from gait.flags._rules import (
     crosses,
 )
 from gait.notes import QualityNote
-
-_SIDE_NAMES = {"L": "left", "R": "right"}
+from gait.skeleton import SIDE_NAMES
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,7 @@ def _make_flag(
     else:
         pick = max if rule.direction == "above" else min
         value = pick(primary.per_side[s] for s in sides)
-        side_text = f" on the {' and '.join(_SIDE_NAMES.get(s, s) for s in sides)} side"
+        side_text = f" on the {' and '.join(SIDE_NAMES.get(s, s) for s in sides)} side"
         side_text += "s" if len(sides) > 1 else ""
     confidences = [r.confidence for r in readings.values()]
     for cond in rule.conditions:

@@ -30,9 +30,9 @@ from gait.metrics._summary import missing, summarise
 from gait.metrics._types import REAR_STEP_COLUMNS, FootStrike, GaitMetrics, Metric, MetricParams
 from gait.metrics.temporal import contacts_table
 from gait.notes import QualityNote
+from gait.skeleton import SIDE_NAMES
 from gait.track import PoseTrack
 
-SIDE_NAMES = {"L": "left", "R": "right"}
 #: Share of contact searched for the rearfoot eversion peak.
 EARLY_STANCE_FRACTION = 0.6
 #: Steps per side for a medium-confidence frontal angle (Dingenen et al. 2018 averaged 7+).

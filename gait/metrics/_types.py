@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gait.events import LOW_FPS_HZ
 from gait.notes import QualityNote
 
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
@@ -177,7 +178,7 @@ class MetricParams:
     to_timing_sd_s: float = 0.008
     ic_systematic_s: float = 0.004
     to_systematic_s: float = 0.006
-    low_fps_hz: float = 100.0
+    low_fps_hz: float = LOW_FPS_HZ
     min_steps: int = 2
     thigh_shank_fraction: float = 0.491
 

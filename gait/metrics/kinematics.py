@@ -33,9 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gait.events import GroundLine
+from gait.skeleton import SIDE_NAMES
 from gait.track import PoseTrack
-
-SIDE_NAMES = {"L": "left", "R": "right"}
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,14 +9,14 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless; set before pyplot is imported
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from gait.report._curves import CYCLE_POINTS  # noqa: E402
+from gait.report._curves import CYCLE_POINTS
+from gait.skeleton import SIDE_NAMES
 
 SIDE_COLOURS = {"L": "#4287f5", "R": "#f58c1e"}
-SIDE_NAMES = {"L": "left", "R": "right"}
 
 
 def _svg(fig) -> str:
@@ -25,7 +25,7 @@ def _svg(fig) -> str:
     plt.close(fig)
     text = buf.getvalue()
     text = re.sub(
-        r"<metadata>.*?</metadata>", "", text, flags=re.S
+        r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL
     )  # RDF block: no use in a report
     return text[text.index("<svg") :]  # drop the XML prolog so the SVG can sit inside HTML
 

@@ -1,7 +1,7 @@
 """Pose tracks: the one data model between the pose stage and the analysis stages."""
 
 from gait.track._io import load_track, save_track
-from gait.track._model import PoseTrack, from_numpy, validate_track
+from gait.track._model import PoseTrack, from_numpy, track_fps, validate_track
 from gait.track._rhythm import Rhythm, track_rhythm
 from gait.track.clean import CleanParams, clean_track
 from gait.track.view import TrackView, detect_view, given_view
@@ -17,6 +17,7 @@ __all__ = [
     "given_view",
     "load_track",
     "save_track",
+    "track_fps",
     "track_rhythm",
     "validate_track",
 ]

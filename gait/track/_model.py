@@ -125,3 +125,12 @@ def validate_track(track: xr.Dataset) -> PoseTrack:
     if len(t) >= 2 and not np.all(np.diff(t) > 0):
         raise InvalidTrackError("Expected strictly increasing frame times in the track.")
     return track
+
+
+def track_fps(track: PoseTrack) -> float:
+    """The track's frame rate: its ``fps`` attribute, else from the median frame interval."""
+    fps = float(track.attrs.get("fps", np.nan))
+    if np.isfinite(fps) and fps > 0:
+        return fps
+    t = track["time"].values
+    return float(1.0 / np.median(np.diff(t))) if len(t) > 1 else float("nan")

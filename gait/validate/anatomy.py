@@ -51,12 +51,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gait.skeleton import SIDES
 from gait.validate.clusters import carry_points
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-SIDES: tuple[tuple[str, str], ...] = (("L", "left"), ("R", "right"))
 PELVIS_CLUSTER = ("R.ASIS", "L.ASIS", "R.PSIS", "L.PSIS", "R.Iliac.Crest", "L.Iliac.Crest")
 TOE_RATIO = 0.37
 #: Greater-trochanter height / stature (Winter, Biomechanics and Motor Control of Human Movement,
