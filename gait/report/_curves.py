@@ -48,20 +48,32 @@ def angle_series(track, direction: str) -> dict[str, np.ndarray]:
 def cycle_curves(values: np.ndarray, time_s: np.ndarray, ic_times_s: np.ndarray) -> np.ndarray:
     """Resample ``values`` between consecutive initial contacts of one foot onto 0-100 % of the cycle.
 
+    Each cycle is interpolated from its own samples and the one frame on either side, so that 0 %
+    and 100 % are the values at the ICs themselves (which fall between frames), not at the first
+    and last frame inside the cycle.
+
     Returns
     -------
     ndarray
         ``(n_cycles, CYCLE_POINTS)``; cycles with gaps (NaN) over more than a fifth of their samples
-        are dropped.
+        are dropped, and so are those longer than 1.5 x the median cycle (a contact was missed
+        between their ICs: two strides, not one).
     """
     grid = np.linspace(0.0, 1.0, CYCLE_POINTS)
     rows = []
-    for start, end in zip(ic_times_s[:-1], ic_times_s[1:], strict=True):
-        inside = (time_s >= start) & (time_s <= end)
-        t, v = time_s[inside], values[inside]
-        ok = np.isfinite(v)
-        if len(t) < 4 or ok.mean() < 0.8:
+    ics = np.asarray(ic_times_s, dtype=float)
+    lengths = np.diff(ics)
+    longest = 1.5 * float(np.median(lengths)) if len(lengths) else np.inf
+    frame = float(np.median(np.diff(time_s))) if len(time_s) > 1 else 0.0
+    for start, end in zip(ics[:-1], ics[1:], strict=True):
+        if end - start > longest:
             continue
+        inside = (time_s >= start) & (time_s <= end)
+        if inside.sum() < 4 or np.isfinite(values[inside]).mean() < 0.8:
+            continue
+        near = (time_s >= start - 1.01 * frame) & (time_s <= end + 1.01 * frame)
+        t, v = time_s[near], values[near]
+        ok = np.isfinite(v)
         rows.append(np.interp(start + grid * (end - start), t[ok], v[ok]))
     return np.array(rows).reshape(-1, CYCLE_POINTS)
 

@@ -288,8 +288,8 @@ def test_cycles_are_the_report_curves(analysis, cycles) -> None:
 
 
 def test_cycles_start_at_the_kinematics_of_initial_contact(analysis, cycles) -> None:
-    """0 % is the steps table's value at IC, within the change over the frame the IC falls in
-    (the report's resampling holds the first frame of the cycle at 0 %)."""
+    """0 % is the value at the IC instant (interpolated between the frames around it), as in the
+    steps table: within 1 deg, against up to 13 deg of change over one frame at 30 fps."""
     steps = analysis.metrics.steps.set_index("step")
     series = sagittal_series_deg(analysis.cleaned, analysis.events)
     t = analysis.cleaned["time"].values
@@ -308,6 +308,6 @@ def test_cycles_start_at_the_kinematics_of_initial_contact(analysis, cycles) -> 
             s = series[f"{variable}_{r.side}"]
             if not np.isfinite(want) or not np.isfinite(s[i - 1 : i + 1]).all():
                 continue
-            assert abs(r.value - want) <= abs(s[i] - s[i - 1]) + 1.0
+            assert abs(r.value - want) <= 1.0, (variable, r.step, r.value, want)
             checked += 1
     assert checked > 40
