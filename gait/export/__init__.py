@@ -1,12 +1,15 @@
-"""Exports for researchers: C3D, OpenSim TRC / MOT and long-form gait-cycle curves.
+"""Exports for researchers: C3D, OpenSim TRC / MOT, gait-cycle curves, NWB and BIDS-motion.
 
-paths = write_exports(analysis, Path("out"), ["c3d", "trc", "mot", "cycles"])
+paths = write_exports(analysis, Path("out"), ["c3d", "trc", "mot", "cycles", "nwb", "bids"])
 
 Every writer is a pure function of an analysis (:class:`gait.pipeline.Analysis`, never modified)
 and an output path. Coordinates: x right, **y up** (the pose track's image y points down and is
 flipped: ``y = image height - y_image``), z = 0; in pixels, or metres when the runner's height is
 known (side views). C3D, TRC and MOT are on a constant time base: a variable-frame-rate track is
-resampled to its frame rate by linear interpolation.
+resampled to its frame rate by linear interpolation. NWB (:func:`write_nwb`) is the exception: it
+keeps the image frame (y down, pixels, as ``movement`` reads it) and the true frame times.
+BIDS-motion (:func:`write_bids_motion`) writes many recordings (subjects, sessions, runs) into
+one dataset; the ``"bids"`` format writes one analysis as a one-subject dataset folder.
 """
 
 from __future__ import annotations
@@ -14,19 +17,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from gait.export._bids import bids_label, write_bids, write_bids_motion
 from gait.export._c3d import write_c3d
 from gait.export._common import ExportSource
 from gait.export._cycles import CYCLE_COLUMNS, cycle_table, write_cycles
+from gait.export._nwb import write_nwb
 from gait.export._opensim import angle_table, write_mot, write_trc
 
 Writer = Callable[[ExportSource, Path], Path]
 
-#: Format name -> (writer, file name in the output folder).
+#: Format name -> (writer, file name in the output folder; ``bids`` is a folder).
 WRITERS: dict[str, tuple[Writer, str]] = {
     "c3d": (write_c3d, "markers.c3d"),
     "trc": (write_trc, "markers.trc"),
     "mot": (write_mot, "angles.mot"),
     "cycles": (write_cycles, "cycles.parquet"),
+    "nwb": (write_nwb, "pose.nwb"),
+    "bids": (write_bids, "bids"),
 }
 
 
@@ -40,8 +47,8 @@ def write_exports(analysis: ExportSource, outdir: Path, formats: Sequence[str]) 
     outdir
         Output folder (created if needed).
     formats
-        Names from :data:`WRITERS` (``"c3d"``, ``"trc"``, ``"mot"``, ``"cycles"``); repeats are
-        written once.
+        Names from :data:`WRITERS` (``"c3d"``, ``"trc"``, ``"mot"``, ``"cycles"``, ``"nwb"``,
+        ``"bids"``); repeats are written once.
 
     Returns
     -------
@@ -70,10 +77,14 @@ __all__ = [
     "WRITERS",
     "ExportSource",
     "angle_table",
+    "bids_label",
     "cycle_table",
+    "write_bids",
+    "write_bids_motion",
     "write_c3d",
     "write_cycles",
     "write_exports",
     "write_mot",
+    "write_nwb",
     "write_trc",
 ]

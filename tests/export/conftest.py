@@ -29,3 +29,11 @@ def vfr_analysis(analysis: Analysis) -> Analysis:
     cleaned = analysis.cleaned
     keep = np.arange(cleaned.sizes["time"]) % 5 != 2
     return dataclasses.replace(analysis, cleaned=cleaned.isel(time=keep))
+
+
+@pytest.fixture(scope="session")
+def vfr_both_analysis(vfr_analysis: Analysis) -> Analysis:
+    """:func:`vfr_analysis` with the raw track thinned the same way (what a VFR clip gives)."""
+    raw = vfr_analysis.track
+    keep = np.isin(raw["time"].values, vfr_analysis.cleaned["time"].values)
+    return dataclasses.replace(vfr_analysis, track=raw.isel(time=keep))

@@ -36,9 +36,14 @@ def test_write_exports_writes_every_format_without_changing_the_analysis(
         analysis.events.table.copy(),
         copy.deepcopy(analysis.report),
     )
-    paths = write_exports(analysis, tmp_path, ["CYCLES", "c3d", "trc", "mot", "c3d"])
-    assert list(paths) == ["cycles", "c3d", "trc", "mot"] and set(paths) == set(WRITERS)
-    assert all(p.is_file() and p.stat().st_size > 1000 for p in paths.values())
+    paths = write_exports(
+        analysis, tmp_path, ["CYCLES", "c3d", "trc", "mot", "c3d", "nwb", "bids"]
+    )
+    assert list(paths) == ["cycles", "c3d", "trc", "mot", "nwb", "bids"]
+    assert set(paths) == set(WRITERS)
+    files = {k: p for k, p in paths.items() if k != "bids"}  # bids is a dataset folder
+    assert all(p.is_file() and p.stat().st_size > 1000 for p in files.values())
+    assert paths["bids"].is_dir() and (paths["bids"] / "dataset_description.json").is_file()
     assert not list(tmp_path.glob("*.tmp*"))
     assert analysis.cleaned.identical(before[0])
     pd.testing.assert_frame_equal(analysis.events.table, before[1])
