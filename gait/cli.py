@@ -1,7 +1,10 @@
 """Command line: ``gait pose``, ``gait info`` (and the analysis commands as they land).
 
 User errors end with one line on stderr, ``gait: error: <what is wrong and what to do>``, and exit
-code 1; no traceback. ``--debug`` (before the command) shows tracebacks for bug reports.
+code 1; no traceback. That holds for command lines the parser rejects too (an unknown option, a
+missing argument, a value that is not a number): :func:`main` prints click's usage errors as one
+line. Options are checked, against :data:`gait.config.BOUNDS`, before any work is done, and so are
+the output paths. ``--debug`` (before the command) shows tracebacks for bug reports.
 """
 
 from __future__ import annotations
@@ -107,10 +110,17 @@ def pose(
     clean: Annotated[bool, typer.Option(help="Also clean the track (mask, fill gaps, low-pass, fix leg swaps).")] = False,
 ) -> None:
     """Find the runner's 33 pose landmarks in every frame and save the pose track."""
+    from gait.config import check_option, check_output_file
     from gait.pose import PoseParams, estimate_pose
     from gait.track import clean_track, save_track
 
+    slowmo_factor = check_option("slowmo_factor", slowmo_factor, label="--slowmo-factor")
     _check_track_suffix(output)
+    check_output_file(output)
+    if clip.suffix.lower() in (".nc", ".csv"):
+        raise GaitError(
+            f"'{clip.name}' is a pose track, not a video clip; 'gait pose' reads videos (give the track to 'gait analyze')."
+        )
     progress = _TqdmProgress("pose")
     try:
         track = estimate_pose(
@@ -164,7 +174,7 @@ def analyze(
         Path | None,
         typer.Argument(help="Optional second clip filmed from behind (two-view session; need not be synchronised)."),
     ] = None,
-    height_cm: Annotated[float | None, typer.Option(min=50, max=250, help="Runner's height: vertical oscillation in cm.")] = None,
+    height_cm: Annotated[float | None, typer.Option(help="Runner's height (50-250): vertical oscillation in cm.")] = None,
     slowmo_factor: Annotated[
         float | None,
         typer.Option(help="Capture fps / playback fps of a slow-motion clip (e.g. 8 for 240 fps played at 30)."),
@@ -180,9 +190,11 @@ def analyze(
     """Analyse a running clip: gait events, running metrics, flags and the report."""
     from dataclasses import replace
 
-    from gait.config import AnalysisConfig
+    from gait.config import AnalysisConfig, check_option
     from gait.pipeline import run_analysis
 
+    slowmo_factor = check_option("slowmo_factor", slowmo_factor, label="--slowmo-factor")
+    height_cm = check_option("height_cm", height_cm, label="--height-cm")
     base = AnalysisConfig()
     config = replace(
         base,
@@ -325,9 +337,44 @@ def _register_optional_commands() -> None:
 _register_optional_commands()
 
 
-def main() -> None:
-    """Console entry point."""
-    app()
+def _usage_line(err: Any) -> str:
+    """A click usage error as one sentence: what is wrong, and where the usage is explained."""
+    message = " ".join(err.format_message().split()).rstrip(".")
+    command = err.ctx.command_path if getattr(err, "ctx", None) is not None else "gait"
+    return f"gait: error: {message}; see '{command} --help'."
+
+
+def _click_errors(name: str) -> tuple[type[BaseException], ...]:
+    """Click's exception class ``name``, from the click that typer runs on (typer >= 0.22 vendors one)."""
+    import click.exceptions
+
+    found = [getattr(click.exceptions, name)]
+    try:
+        from typer._click import exceptions as vendored
+    except ImportError:  # older typer: plain click
+        pass
+    else:
+        found.append(getattr(vendored, name, None) or getattr(typer, name))
+    return tuple(found)
+
+
+def main(args: list[str] | None = None) -> None:
+    """Console entry point: like ``app()``, but usage errors are one line and exit code 1."""
+    try:
+        code = app(args=args, prog_name="gait", standalone_mode=False)
+    except _click_errors("NoArgsIsHelpError") as err:  # 'gait' alone: the help, as click shows it
+        err.show()  # type: ignore[attr-defined]
+        sys.exit(err.exit_code)  # type: ignore[attr-defined]
+    except _click_errors("UsageError") as err:
+        print(_usage_line(err), file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
+    except _click_errors("ClickException") as err:
+        print(f"gait: error: {' '.join(err.format_message().split())}", file=sys.stderr)  # type: ignore[attr-defined]
+        sys.exit(EXIT_USER_ERROR)
+    except _click_errors("Abort"):
+        print("gait: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,181 @@
-"""One configuration object for a whole analysis, composed of each stage's typed parameters."""
+"""One configuration object for a whole analysis, composed of each stage's typed parameters, and the
+one table of the bounds of the user's options (:data:`BOUNDS`, :func:`check_option`).
+
+Importing this module is light (the stages' parameter classes are imported when a configuration is
+first made), so that every layer, the video reader included, checks options against the same table.
+"""
 
 from __future__ import annotations
 
+import math
+import numbers
+import os
+import tempfile
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gait.errors import ConfigError
-from gait.events import EventParams
-from gait.metrics import MetricParams
-from gait.pose import PoseParams
-from gait.track import CleanParams
-from gait.track.view import VIEWS
+
+if TYPE_CHECKING:
+    from gait.events import EventParams
+    from gait.metrics import MetricParams
+    from gait.pose import PoseParams
+    from gait.track import CleanParams
+
+#: Allowed range (inclusive) of each numeric option, wherever it is given: ``gait analyze`` and
+#: ``gait pose`` options, ``gait batch`` options and manifest columns, the web app's form, and
+#: :class:`AnalysisConfig`. Check a value with :func:`check_option`.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "slowmo_factor": (1.0, 64.0),
+    "height_cm": (50.0, 250.0),
+    "treadmill_speed_mps": (0.1, 12.0),
+}
+
+#: What each option means, said in the error message.
+_MEANING = {
+    "slowmo_factor": "capture fps / playback fps, for example 8 for a 240 fps clip played at 30 fps; "
+    "1 for ordinary video",
+    "height_cm": "the runner's height in centimetres",
+    "treadmill_speed_mps": "the belt speed in metres per second",
+}
+
+#: How each option is named in messages when the caller does not say (the CLI passes '--slowmo-factor').
+_LABEL = {
+    "slowmo_factor": "The slow-motion factor",
+    "height_cm": "The runner's height",
+    "treadmill_speed_mps": "The treadmill speed",
+}
+
+
+def check_option(name: str, value: Any, *, label: str | None = None) -> float | None:
+    """``value`` as a float when it lies within ``BOUNDS[name]``; ``None`` stays ``None`` (not given).
+
+    Parameters
+    ----------
+    name
+        A key of :data:`BOUNDS`.
+    value
+        The value given (a number; booleans, NaN and infinities are refused).
+    label
+        How the option is named in the message, e.g. ``"--slowmo-factor"`` or
+        ``"m.csv line 3: slowmo_factor"``; default: a plain description.
+
+    Raises
+    ------
+    ConfigError
+        One sentence naming the option, the value, the range and what the option means.
+    """
+    if value is None:
+        return None
+    low, high = BOUNDS[name]
+    label = label or _LABEL.get(name, name)
+    span = f"from {low:g} to {high:g} ({_MEANING.get(name, name)})"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{label} must be a number {span}, got {value!r}.")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ConfigError(f"{label} {number:g} is not a finite number; give a value {span}.")
+    if not low <= number <= high:
+        raise ConfigError(
+            f"{label} {number:g} is outside the range {span}; give a value in that range."
+        )
+    return number
+
+
+def check_output_dir(path: str | os.PathLike[str], *, option: str = "-o") -> Path:
+    """``path`` when it is a folder that exists or can be created, and can be written to.
+
+    Nothing is created: the nearest existing folder on the way is tried with a temporary file.
+
+    Raises
+    ------
+    ConfigError
+        ``path`` is a file (or a link to nothing), lies under a file, or cannot be written.
+    """
+    p = Path(path)
+    if p.is_symlink() and not p.exists():
+        raise ConfigError(
+            f"Output folder '{p}' is a symbolic link to nothing (or a link loop); choose another folder with {option}."
+        )
+    if p.exists() and not p.is_dir():
+        raise ConfigError(
+            f"Output folder '{p}' is an existing file, not a folder; choose a folder with {option}."
+        )
+    here = p.absolute()
+    while not here.exists() and not here.is_symlink() and here != here.parent:
+        here = here.parent
+    if not here.is_dir():
+        kind = "a broken symbolic link" if here.is_symlink() and not here.exists() else "a file"
+        raise ConfigError(
+            f"Cannot create the output folder '{p}': '{here}' is {kind}, not a folder; "
+            f"choose another place with {option}."
+        )
+    try:
+        fd, probe = tempfile.mkstemp(dir=here, prefix=".gait-write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        what = "write to the output folder" if here == p.absolute() else "create the output folder"
+        raise ConfigError(
+            f"Cannot {what} '{p}' ('{here}' refuses new files: {err.strerror}); choose a folder you can write to with {option}."
+        ) from None
+    return p
+
+
+def check_output_file(path: str | os.PathLike[str], *, option: str = "-o") -> Path:
+    """``path`` when a file can be written there: its folder exists and is writable, and it is not a folder.
+
+    Raises
+    ------
+    ConfigError
+        ``path`` is a folder or a special file, its folder is missing, or the folder cannot be written.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"'{p}' is a folder; give {option} a file name, not a folder.")
+    if p.exists() and not p.is_file():
+        raise ConfigError(
+            f"'{p}' is not a regular file; give {option} the name of a file to write."
+        )
+    folder = p.absolute().parent
+    if not folder.is_dir():
+        raise ConfigError(
+            f"Cannot write '{p}': the folder '{folder}' does not exist; create it first or choose another path with {option}."
+        )
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".gait-write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise ConfigError(
+            f"Cannot write '{p}': the folder '{folder}' refuses new files ({err.strerror}); choose another path with {option}."
+        ) from None
+    return p
+
+
+def _pose() -> PoseParams:
+    from gait.pose import PoseParams
+
+    return PoseParams()
+
+
+def _clean() -> CleanParams:
+    from gait.track import CleanParams
+
+    return CleanParams()
+
+
+def _events() -> EventParams:
+    from gait.events import EventParams
+
+    return EventParams()
+
+
+def _metrics() -> MetricParams:
+    from gait.metrics import MetricParams
+
+    return MetricParams()
 
 
 @dataclass(frozen=True)
@@ -23,17 +188,23 @@ class AnalysisConfig:
         Parameters of each stage.
     slowmo_factor
         Capture fps / playback fps of a slow-motion clip; ``None``: from metadata, else 1.
+        Within :data:`BOUNDS`.
     height_cm
-        Runner's height; lets vertical oscillation be reported in centimetres.
+        Runner's height; lets vertical oscillation be reported in centimetres. Within :data:`BOUNDS`.
     view
         The camera view (``"side_left"``, ``"side_right"``, ``"rear"``, ``"front"``) when the
         user knows it better than the landmarks; ``None`` (default): detected.
+
+    Raises
+    ------
+    ConfigError
+        An option out of :data:`BOUNDS`, or an unknown view (one sentence).
     """
 
-    pose: PoseParams = field(default_factory=PoseParams)
-    clean: CleanParams = field(default_factory=CleanParams)
-    events: EventParams = field(default_factory=EventParams)
-    metrics: MetricParams = field(default_factory=MetricParams)
+    pose: PoseParams = field(default_factory=_pose)
+    clean: CleanParams = field(default_factory=_clean)
+    events: EventParams = field(default_factory=_events)
+    metrics: MetricParams = field(default_factory=_metrics)
     slowmo_factor: float | None = None
     height_cm: float | None = None
     rules_path: str | None = None
@@ -41,8 +212,12 @@ class AnalysisConfig:
     view: str | None = None
 
     def __post_init__(self) -> None:
+        from gait.track.view import VIEWS
+
         if self.view is not None and self.view not in VIEWS:
             raise ConfigError(f"Unknown view '{self.view}'; use one of {', '.join(VIEWS)}.")
+        for name in ("slowmo_factor", "height_cm"):
+            check_option(name, getattr(self, name))
 
     def to_dict(self) -> dict[str, Any]:
         """All fields; ``view`` only when given (detected views are in the report's ``view``)."""

@@ -7,6 +7,11 @@ app and batch engine print or store that sentence and never a traceback.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+from typing import NamedTuple
+
 
 class GaitError(Exception):
     """Base class of all user-facing errors; ``str(err)`` is the one-sentence message."""
@@ -34,3 +39,80 @@ class ClipTooShortError(GaitError, ValueError):
 
 class ConfigError(GaitError, ValueError):
     """An analysis option is out of range or unknown."""
+
+
+class FileProblem(NamedTuple):
+    """Why a path cannot be read as an input file: ``what`` continues "'<path>' ...", ``fix`` says what to do."""
+
+    what: str
+    fix: str
+
+
+def file_problem(path: str | os.PathLike[str]) -> FileProblem | None:
+    """Why ``path`` is not a readable, non-empty regular file, or ``None`` when it is one.
+
+    Tells apart what ``Path.exists()`` and ``stat().st_size`` lump together: a missing file, a
+    dangling link, a symbolic-link loop, a folder, a named pipe (never opened: that would block), a
+    socket or device (``/dev/zero``), a system file with no size (``/proc/self/status``), an
+    unreadable file, and an empty one. Reads at most one byte.
+    """
+    p = os.fspath(path)
+    try:
+        st = os.stat(p)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return FileProblem(
+                "is a symbolic-link loop (its links point at each other)",
+                "point the link at a real file",
+            )
+        if os.path.islink(p):
+            return FileProblem(
+                f"is a symbolic link to '{os.readlink(p)}', which does not exist",
+                "fix the link or give the file's own path",
+            )
+        if err.errno in (errno.ENOENT, errno.ENOTDIR):
+            return FileProblem("does not exist", "check the path")
+        if err.errno == errno.EACCES:
+            return FileProblem(
+                "cannot be reached (permission denied on a folder of its path)",
+                "check the folder permissions",
+            )
+        return FileProblem(f"cannot be read ({err.strerror})", "check the path")
+    mode = st.st_mode
+    kinds = (
+        (stat.S_ISDIR, "is a folder, not a file", "give the path of a file in it"),
+        (
+            stat.S_ISFIFO,
+            "is a named pipe (FIFO), not a regular file",
+            "save the data to a file and give that file",
+        ),
+        (stat.S_ISSOCK, "is a socket, not a regular file", "give the path of a file"),
+        (
+            stat.S_ISCHR,
+            "is a character device (like /dev/zero), not a regular file",
+            "give the path of a file",
+        ),
+        (stat.S_ISBLK, "is a block device (a disk), not a regular file", "give the path of a file"),
+    )
+    for test, what, fix in kinds:
+        if test(mode):
+            return FileProblem(what, fix)
+    if not stat.S_ISREG(mode):
+        return FileProblem("is not a regular file", "give the path of a file")
+    try:
+        with open(p, "rb") as fh:
+            first = fh.read(1)
+    except PermissionError:
+        return FileProblem("cannot be read (permission denied)", "check the file's permissions")
+    except OSError as err:
+        return FileProblem(
+            f"cannot be read ({err.strerror})", "copy the file to a local disk and try again"
+        )
+    if st.st_size == 0:
+        if first:  # procfs and sysfs files report 0 bytes yet have content
+            return FileProblem(
+                "is not a regular file (a system file of no fixed size, like those under /proc)",
+                "give the path of a file on disk",
+            )
+        return FileProblem("is empty (0 bytes)", "copy or save it again")
+    return None

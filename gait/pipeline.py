@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
-from gait.config import AnalysisConfig
-from gait.errors import ClipTooShortError, GaitError
+from gait.config import AnalysisConfig, check_output_dir
+from gait.errors import ClipTooShortError, ConfigError, GaitError
 from gait.events import GaitEvents, detect_events
 from gait.flags import FatigueResult, FlagResult, compare_fatigue, evaluate_flags, load_rules
 from gait.metrics import GaitMetrics, compute_metrics
@@ -50,9 +50,26 @@ class Analysis:
     report: dict[str, Any]
 
 
+def _check_source_options(path: Path, config: AnalysisConfig) -> None:
+    """Options that cannot apply to this input are refused, not silently recorded in the provenance."""
+    if path.suffix.lower() in TRACK_SUFFIXES and config.slowmo_factor is not None:
+        raise ConfigError(
+            f"'{path.name}' is a pose track, whose times are already real-world seconds, so a slow-motion "
+            f"factor ({config.slowmo_factor:g}) cannot apply to it; leave --slowmo-factor out (give it to "
+            "'gait pose' when making the track)."
+        )
+
+
 def load_source(path: str | Path, config: AnalysisConfig = AnalysisConfig(), *, progress: Progress | None = None) -> PoseTrack:
-    """The raw pose track of a clip (running the model) or of a track file (``.nc``/``.csv``)."""
+    """The raw pose track of a clip (running the model) or of a track file (``.nc``/``.csv``).
+
+    Raises
+    ------
+    ConfigError
+        A slow-motion factor given for a track file (its times are already real-world seconds).
+    """
     path = Path(path)
+    _check_source_options(path, config)
     if path.suffix.lower() in TRACK_SUFFIXES:
         return load_track(path)
     pose_progress = None if progress is None else (lambda done, total: progress("pose", done / max(total, 1)))
@@ -284,8 +301,15 @@ def run_analysis(
     Raises
     ------
     GaitError
-        Any user-level problem (bad file, no runner, clip too short), with a one-sentence message.
+        Any user-level problem (bad file, no runner, clip too short), with a one-sentence message;
+        an output folder that cannot be written, or options that cannot apply to the input
+        (:class:`~gait.errors.ConfigError`), before any work is done.
     """
+    check_output_dir(out_dir)
+    for source in (path, rear):
+        if source is not None:
+            _check_source_options(Path(source), config)
+    load_rules(config.rules_path)  # a bad rules file is refused now, not after the pose model has run
     if rear is not None:
         session = analyze_session(path, rear, config, progress=progress)
         if progress is not None:

@@ -139,3 +139,50 @@ def test_validate_cross_validate_holds_out_each_subject() -> None:
     assert [r.split("|")[1].strip() for r in rows] == ["RBDS001", "RBDS0041", "pooled"]
     delay_ms = float(rows[0].split("|")[3])  # contact after the foot's furthest-forward point
     assert 15 <= delay_ms <= 45
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (("analyze",), "Missing argument 'source'; see 'gait analyze --help'."),
+        (("analyze", str(SAMPLE_TRACK), "-o", "/tmp/unused", "--height-cm", "tall"), "Invalid value for '--height-cm'"),
+        (("pose", str(SAMPLE_CLIP), "-o", "/tmp/unused.nc", "--num-poses", "9"), "Invalid value for '--num-poses'"),
+        (("info", "--colour"), "No such option: --colour"),
+        (("nonsense",), "No such command 'nonsense'"),
+    ],
+)
+def test_command_line_errors_are_one_line_with_exit_code_1(args: tuple[str, ...], match: str) -> None:
+    """Click's usage errors used to print a boxed usage block and exit with code 2."""
+    assert_one_line_error(run_gait(*args), match)
+
+
+def test_gait_alone_still_shows_the_help() -> None:
+    result = run_gait()
+    assert result.returncode == 2 and "analyze" in result.stdout + result.stderr
+    assert run_gait("--help").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("output", "match"),
+    [("{tmp}/file", "is an existing file, not a folder"), ("{tmp}/file/out", "is a file, not a folder")],
+)
+def test_analyze_output_path_errors_are_user_errors(tmp_path: Path, output: str, match: str) -> None:
+    """These ended 'internal error: FileExistsError' (exit code 3) after the whole analysis."""
+    (tmp_path / "file").write_text("x")
+    result = run_gait("analyze", str(SAMPLE_TRACK), "-o", output.format(tmp=tmp_path), "--no-video")
+    assert_one_line_error(result, match)
+
+
+def test_pose_refuses_an_unwritable_output_before_running_the_model(tmp_path: Path) -> None:
+    import time
+
+    t0 = time.monotonic()
+    result = run_gait("pose", str(SAMPLE_CLIP), "-o", str(tmp_path / "missing" / "t.nc"))
+    assert_one_line_error(result, "does not exist; create it first")
+    assert time.monotonic() - t0 < 30  # the model never ran (it takes longer on this clip)
+
+
+def test_slowmo_factor_with_a_track_is_refused_not_written_to_the_provenance(tmp_path: Path) -> None:
+    result = run_gait("analyze", str(SAMPLE_TRACK), "-o", str(tmp_path / "a"), "--slowmo-factor", "8")
+    assert_one_line_error(result, "is a pose track, whose times are already real-world seconds")
+    assert not (tmp_path / "a").exists()

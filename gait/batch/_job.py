@@ -73,6 +73,14 @@ def prepare_worker_process() -> None:
         pass
 
 
+def prepare_job(job: Job) -> None:
+    """Once per worker process, before it takes a clip: the job's own start-up (``job.prepare()``,
+    when it has one), so that a clip's time, and its time limit, count only the clip's own work."""
+    prepare = getattr(job, "prepare", None)
+    if callable(prepare):
+        prepare()
+
+
 @dataclass(frozen=True)
 class ClipTask:
     """What a worker needs to analyse one clip (small and picklable)."""
@@ -144,6 +152,15 @@ class PipelineJob:
     def requested_outputs(self) -> frozenset[str]:
         """Optional outputs asked for; a result made without one of them is redone when it is asked."""
         return frozenset({"overlay.mp4"} if self.video else ())
+
+    def prepare(self) -> None:
+        """Import the analysis stack and the pose model's library (seconds) before the first clip."""
+        import gait.pipeline
+
+        try:
+            import gait.pose._mediapipe  # noqa: F401
+        except Exception:  # a broken install is reported by the clips that need it
+            log.debug("mediapipe could not be imported ahead of the clips", exc_info=True)
 
     def __call__(
         self, path: Path, out_dir: Path, config: AnalysisConfig, *, rear: Path | None = None

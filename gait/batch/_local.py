@@ -12,8 +12,10 @@ numerical library (:data:`gait.batch._job.WORKER_ENV`), since the parallelism is
 
 With a per-clip time limit (``timeout_s``), the driver kills (SIGKILL) a worker whose clip runs
 longer, records the clip as timed out and starts a fresh worker for the clips still to run; the
-clock starts when the clip is sent to a worker that is ready. The scratch folders of a killed,
-crashed or terminated worker are removed by the driver (:func:`gait.batch._job.remove_scratch`).
+clock starts when the clip is sent to a worker that is ready, i.e. that has done its start-up
+(imports, and the job's own ``prepare()``), so the limit counts only the clip's own work. The
+scratch folders of a killed, crashed or terminated worker are removed by the driver
+(:func:`gait.batch._job.remove_scratch`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from gait.batch._job import (
     ClipOutcome,
     ClipTask,
     Job,
+    prepare_job,
     prepare_worker_process,
     remove_scratch,
     run_job,
@@ -56,6 +59,7 @@ class WorkerStartError(GaitError, RuntimeError):
 def _worker_main(conn: Connection, job: Job) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     prepare_worker_process()
+    prepare_job(job)  # imports before 'ready': a clip's time limit counts only its own work
     conn.send(_READY)
     while True:
         try:

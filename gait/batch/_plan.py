@@ -11,8 +11,9 @@ from typing import Any
 from gait.batch._job import ClipTask, Job, job_id
 from gait.batch._store import HashCache, Store, clip_name, config_hash, result_key
 from gait.batch._tables import Done, Failed
-from gait.batch.manifest import ClipEntry
+from gait.batch.manifest import BatchInputError, ClipEntry
 from gait.config import AnalysisConfig
+from gait.errors import file_problem
 from gait.pose import MODELS
 
 #: Manifest settings applied to the configuration of their clip, where the configuration has them.
@@ -76,9 +77,17 @@ def clip_config(base: AnalysisConfig, entry: ClipEntry, warnings: set[str]) -> A
     """The configuration of one clip: ``base`` with the manifest row's settings.
 
     A setting the configuration does not have (``treadmill_speed_mps`` today) is only shown in the
-    tables; ``warnings`` gets a note saying so.
+    tables; ``warnings`` gets a note saying so. The batch's own slow-motion factor is not applied to
+    pose-track inputs (their times are already real-world seconds; a note says so); a manifest
+    row's is, and the analysis refuses it with that reason.
     """
     cfg = base
+    if not entry.is_video and base.slowmo_factor is not None and entry.slowmo_factor is None:
+        cfg = dataclasses.replace(cfg, slowmo_factor=None)
+        warnings.add(
+            "the batch's slow-motion factor is not used for pose-track inputs, whose times are "
+            "already real-world seconds"
+        )
     for name in CLIP_SETTINGS:
         value = getattr(entry, name)
         if value is None:
@@ -113,18 +122,72 @@ class Item:
         return Done(self.entry, self.task.name, self.file_sha256, self.settings, self.rear_sha256)
 
 
-def _unreadable(entry: ClipEntry, err: OSError, *, rear: bool = False) -> Item:
-    what = (
-        "does not exist"
-        if isinstance(err, FileNotFoundError)
-        else f"cannot be read ({err.strerror})"
-    )
+def _unreadable(
+    entry: ClipEntry, error_type: str, what: str, fix: str, *, rear: bool = False
+) -> Item:
     name = clip_name(entry.path.stem, "-" * 10, entry.subject, entry.session)
     if rear:
-        reason = f"Rear file '{entry.rear_label}' {what}; check the path in the rear column."
+        reason = f"Rear file '{entry.rear_label}' {what}; {fix} in the rear column."
     else:
-        reason = f"File '{entry.label}' {what}; check the path."
-    return Item(entry, None, unreadable=Failed(entry, name, type(err).__name__, reason))
+        reason = f"File '{entry.label}' {what}; {fix}."
+    return Item(entry, None, unreadable=Failed(entry, name, error_type, reason))
+
+
+def _problem(path: Path) -> tuple[str, str, str] | None:
+    """(error type, what, fix) when ``path`` cannot be hashed or should not be opened; ``None`` when fine.
+
+    Empty files are fine here: the analysis says what is wrong with them. Named pipes and devices
+    are never opened (that could block, or never end).
+    """
+    problem = file_problem(path)
+    if problem is None or problem.what.startswith("is empty"):
+        return None
+    if problem.what == "does not exist" or "which does not exist" in problem.what:
+        return "FileNotFoundError", problem.what, problem.fix
+    if "permission denied" in problem.what:
+        return "PermissionError", problem.what, problem.fix
+    return "NotARegularFile", problem.what, problem.fix
+
+
+def _same_row(a: ClipEntry, b: ClipEntry) -> bool:
+    return (
+        dataclasses.replace(b, label=a.label, path=a.path, rear=a.rear, rear_label=a.rear_label)
+        == a
+    )
+
+
+def _duplicate(first: ClipEntry, later: ClipEntry, name: str, notes: dict[str, str]) -> None:
+    """Record a later entry that would share ``first``'s clip folder (and clip_id), or refuse it.
+
+    The same row again, or a copy of the same file (same content, labels and settings) elsewhere,
+    is analysed and shown once (a note says so). Entries that differ in what the tables show beyond
+    the clip (treadmill speed, extra columns) cannot share a row: BatchInputError.
+    """
+    if later == first:
+        notes[f"same:{first.label}"] = (
+            f"'{first.label}' is listed more than once with the same settings; it is analysed and shown once"
+        )
+        return
+    if _same_row(first, later):
+        notes[f"copy:{later.label}"] = (
+            f"'{later.label}' has the same content, labels and settings as '{first.label}'; it is "
+            f"analysed and shown once, as '{first.label}'"
+        )
+        return
+    fields = [
+        f.name
+        for f in dataclasses.fields(ClipEntry)
+        if f.name not in ("path", "label", "rear", "extra")
+    ]
+    differ = [
+        n.replace("rear_label", "rear") for n in fields if getattr(first, n) != getattr(later, n)
+    ]
+    differ += [k for (k, v), (_, w) in zip(first.extra, later.extra, strict=True) if v != w]
+    raise BatchInputError(
+        f"'{first.label}' and '{later.label}' would share clip_id '{name}' (the same content, labels "
+        f"and settings) but differ in {', '.join(differ)}; remove one of the rows or give them "
+        "different subject or session labels."
+    )
 
 
 def plan(
@@ -132,30 +195,56 @@ def plan(
 ) -> tuple[list[Item], set[str]]:
     """One :class:`Item` per entry, in order, and warnings about settings the analysis ignores.
 
-    Entries with the same folder name (same labels, file stem, content and configuration) share
-    one task object, so the clip is analysed once. A two-view entry's key includes its rear clip's
-    content; an entry whose file or rear file cannot be read gets no task (a failure row).
+    Each folder name (labels, file stem, content and configuration), which is the tables'
+    ``clip_id``, belongs to one entry: a later entry with the same name is dropped when it repeats
+    the first (a note in the returned warnings says so) and refused when it differs in what the
+    tables show (:class:`~gait.batch.manifest.BatchInputError`). A two-view entry's key includes its
+    rear clip's content; an entry whose file or rear file cannot be read, or is not a regular file,
+    gets no task (a failure row).
     """
     cache = HashCache(store.book_dir / "hashes.json")
     jid = job_id(job)
     warnings: set[str] = set()
+    notes: dict[str, str] = {}
     tasks: dict[str, ClipTask] = {}
+    owners: dict[str, ClipEntry] = {}
     items = []
     files = _file_contents(config, cache)
     for entry in entries:
+        problem = _problem(entry.path)
+        rear_problem = None if entry.rear is None or problem else _problem(entry.rear)
+        if problem or rear_problem:
+            items.append(_unreadable(entry, *(problem or rear_problem), rear=problem is None))
+            continue
         try:
             sha = cache.sha256(entry.path)
         except OSError as err:
-            items.append(_unreadable(entry, err))
+            items.append(
+                _unreadable(
+                    entry, type(err).__name__, f"cannot be read ({err.strerror})", "check the path"
+                )
+            )
             continue
         try:
             rear_sha = None if entry.rear is None else cache.sha256(entry.rear)
         except OSError as err:
-            items.append(_unreadable(entry, err, rear=True))
+            items.append(
+                _unreadable(
+                    entry,
+                    type(err).__name__,
+                    f"cannot be read ({err.strerror})",
+                    "check the path",
+                    rear=True,
+                )
+            )
             continue
         cfg = clip_config(config, entry, warnings)
         key = result_key(sha, config_hash({**cfg.to_dict(), "file_sha256": files}, jid), rear_sha)
         name = clip_name(entry.path.stem, key, entry.subject, entry.session)
+        if name in owners:
+            _duplicate(owners[name], entry, name, notes)
+            continue
+        owners[name] = entry
         rear = None if entry.rear is None else str(entry.rear)
         task = tasks.setdefault(
             name, ClipTask(name, key, str(entry.path), cfg, entry.is_video, rear=rear)
@@ -166,4 +255,4 @@ def plan(
         }
         items.append(Item(entry, task, sha, shown, rear_sha256=rear_sha or ""))
     cache.save()
-    return items, warnings
+    return items, warnings | set(notes.values())

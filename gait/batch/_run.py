@@ -14,10 +14,11 @@ from typing import Any, Literal
 from gait.batch._job import ClipOutcome, ClipTask, Job, PipelineJob, job_id, takes_rear
 from gait.batch._plan import Item, batch_config, plan
 from gait.batch._record import clip_marker, now_utc, requested, timings, versions
-from gait.batch._store import Store, config_hash, write_atomic
+from gait.batch._store import OutputFolderError, Store, config_hash, write_atomic
 from gait.batch._tables import Done, Failed, build_tables, write_tables
 from gait.batch.manifest import BatchInputError, ClipEntry, Inputs, load_input
-from gait.config import AnalysisConfig
+from gait.config import AnalysisConfig, check_output_dir
+from gait.errors import ConfigError
 
 Engine = Literal["local", "ray"]
 
@@ -33,6 +34,8 @@ class BatchEvent:
     path: str = ""
     ok: bool = True
     reason: str = ""
+    notes: tuple[str, ...] = ()
+    """With ``"planned"``: what the plan changed or ignores (duplicate rows, unused settings)."""
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,16 @@ class _Run:
         # Largest files first: a long clip started last would leave the other workers idle at the end.
         self.todo.sort(key=lambda t: -(_size(t.path) + _size(t.rear)))
 
-    def planned(self) -> None:
+    def planned(self, notes: Sequence[str] = ()) -> None:
         self.failed_so_far = self.count(Failed)
         if self.progress is not None:
-            event = BatchEvent("planned", len(self.todo), self.count("skipped"), self.failed_so_far)
+            event = BatchEvent(
+                "planned",
+                len(self.todo),
+                self.count("skipped"),
+                self.failed_so_far,
+                notes=tuple(notes),
+            )
             self.progress(event)
 
     def count(self, kind: str | type) -> int:
@@ -266,8 +275,9 @@ def run_batch(
     Raises
     ------
     GaitError
-        The input or output folder cannot be used, the pose model is missing, ``timeout_s`` is not
-        positive, or the engine cannot start. A clip's own failure never raises: it is a row of
+        The input or output folder cannot be used, the input lists two different rows that would
+        share a ``clip_id``, the pose model is missing, ``timeout_s`` is not positive, or the engine
+        cannot start. A clip's own failure never raises: it is a row of
         ``failures.csv``.
     KeyboardInterrupt
         After writing the tables and ``batch.json`` of the clips finished so far (as for any
@@ -285,6 +295,10 @@ def run_batch(
         entries = load_input(source, inputs=inputs, exclude=[out])
     else:
         entries = tuple(source)
+    try:
+        check_output_dir(out)
+    except ConfigError as err:
+        raise OutputFolderError(str(err)) from None
     store = Store(out)
     store.prepare()
     config = batch_config(config)
@@ -294,7 +308,7 @@ def run_batch(
         run = _Run(store, job, items, progress)
         run.decide(resume=resume, retry_failed=retry_failed)
         codes = _preflight(run, config)
-        run.planned()
+        run.planned(sorted(warnings))
         times = {"plan_s": time.perf_counter() - t0}
         stopped_by: BaseException | None = None
         record["engine"] = {"name": engine}

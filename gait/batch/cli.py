@@ -46,6 +46,8 @@ class _Progress:
                 f"gait batch: {event.to_run} clips to analyse, {event.skipped} already done{known} ({where})",
                 file=sys.stderr,
             )
+            for note in event.notes:
+                print(f"gait batch: note: {note}", file=sys.stderr)
             self.bar = tqdm(
                 total=event.to_run,
                 desc="batch",
@@ -128,7 +130,7 @@ def batch_command(
     ] = None,
     height_cm: Annotated[
         float | None,
-        typer.Option(min=50, max=250, help="Runner height for every clip (manifest wins)."),
+        typer.Option(help="Runner height in cm (50-250) for every clip (manifest wins)."),
     ] = None,
     rules: Annotated[
         Path | None,
@@ -136,7 +138,10 @@ def batch_command(
     ] = None,
     slowmo_factor: Annotated[
         float | None,
-        typer.Option(help="Capture fps / playback fps for every clip (manifest wins)."),
+        typer.Option(
+            help="Capture fps / playback fps (1-64) for every video clip (manifest wins; not used for "
+            "pose tracks, whose times are already real-world seconds)."
+        ),
     ] = None,
     timeout_s: Annotated[
         float | None,
@@ -151,11 +156,10 @@ def batch_command(
     import dataclasses
 
     from gait.batch._job import PipelineJob
-    from gait.batch.manifest import BatchInputError
-    from gait.config import AnalysisConfig
+    from gait.config import AnalysisConfig, check_option
 
-    if slowmo_factor is not None and not slowmo_factor > 0:
-        raise BatchInputError(f"Expected a slow-motion factor > 0, got {slowmo_factor}.")
+    slowmo_factor = check_option("slowmo_factor", slowmo_factor, label="--slowmo-factor")
+    height_cm = check_option("height_cm", height_cm, label="--height-cm")
     base = AnalysisConfig()
     config = dataclasses.replace(
         base,

@@ -23,28 +23,34 @@ to the manifest's folder. Optional columns (empty cells mean "not given"):
 ``height_cm``
     Runner's height (50-250).
 ``treadmill_speed_mps``
-    Belt speed (0-12 m/s).
+    Belt speed (0.1-12 m/s).
 ``slowmo_factor``
-    Capture fps / playback fps of a slow-motion clip (> 0).
+    Capture fps / playback fps of a slow-motion clip (1-64); for video clips only (a pose track's
+    times are already real-world seconds: a row giving one for a track fails with that reason).
+
+The ranges are those of :data:`gait.config.BOUNDS`, as everywhere else.
 
 Any other column is carried, as text, into ``clips.csv`` unchanged (e.g. ``condition``, ``shoe``).
 A manifest may list any file that ``gait.pipeline.run_analysis`` reads, including ``.csv`` tracks.
 Bad manifest values stop the batch before it starts (one line naming the row); a listed file
-(``path`` or ``rear``) that does not exist is recorded as a failed clip instead, so one typo does
-not stop a long batch. Folder scans have no rear clips.
+(``path`` or ``rear``) that does not exist (or is not a regular file) is recorded as a failed clip
+instead, so one typo does not stop a long batch. Folder scans have no rear clips.
+
+A row listed twice (the same file, labels and settings) is analysed and shown once; two rows that
+would share a ``clip_id`` yet differ in other columns stop the batch before it starts (see
+:func:`gait.batch._plan.plan`), so that ``clip_id`` is unique in every table.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from gait.errors import GaitError
+from gait.errors import ConfigError, GaitError, file_problem
 from gait.track.view import VIEWS
 
 #: Video suffixes picked up when scanning a folder (compared in lower case).
@@ -86,11 +92,6 @@ RESERVED_COLUMNS = frozenset(
         "manifest_view",
     }
 )
-_RANGES = {
-    "height_cm": (50.0, 250.0),
-    "treadmill_speed_mps": (0.0, 12.0),
-    "slowmo_factor": (0.0, 64.0),
-}
 
 Inputs = Literal["videos", "tracks", "both"]
 
@@ -186,16 +187,16 @@ def scan_folder(
 def _number(text: str, column: str, where: str) -> float | None:
     if text == "":
         return None
+    from gait.config import check_option  # the one table of option bounds (BOUNDS)
+
     try:
         value = float(text)
     except ValueError:
         raise BatchInputError(f"{where}: {column} '{text}' is not a number.") from None
-    low, high = _RANGES[column]
-    if not math.isfinite(value) or not low < value <= high:
-        raise BatchInputError(
-            f"{where}: {column} {text} is outside the expected range ({low:g}, {high:g}]."
-        )
-    return value
+    try:
+        return check_option(column, value, label=f"{where}: {column}")
+    except ConfigError as err:
+        raise BatchInputError(str(err)) from None
 
 
 def _resolve(text: str, base: Path) -> Path:
@@ -232,6 +233,9 @@ def read_manifest(path: str | Path) -> tuple[ClipEntry, ...]:
     """Clips listed in a manifest CSV, in file order (see the module notes for the columns)."""
     path = Path(path).expanduser()
     name = path.name
+    problem = file_problem(path)
+    if problem is not None:
+        raise BatchInputError(f"Manifest '{path}' {problem.what}; {problem.fix}.")
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)

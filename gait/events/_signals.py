@@ -131,8 +131,11 @@ def runner_signals(track: PoseTrack, sign: float) -> RunnerSignals:
         leg = _leg_length(hip, knee, ankle)
         names = [f"{side}_{p}" for p in ("knee", "ankle", "heel", "foot_index")]
         vis = track["confidence"].sel(keypoint=names).values.astype(np.float64)
-        with np.errstate(invalid="ignore"):
-            vis_mean = np.nanmean(np.where(np.isfinite(vis), vis, np.nan), axis=1)
+        seen = np.isfinite(vis)
+        n_seen = seen.sum(axis=1)  # frames without the runner have none: NaN, not a warning
+        vis_mean = np.where(
+            n_seen > 0, np.where(seen, vis, 0.0).sum(axis=1) / np.maximum(n_seen, 1), np.nan
+        )
         feet[foot] = FootSignals(
             foot=foot,
             leg_px=leg,

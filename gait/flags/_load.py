@@ -11,6 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, NoReturn
 
+from gait.errors import file_problem
 from gait.flags._rules import (
     CHANGE_KINDS,
     DIRECTIONS,
@@ -30,6 +31,8 @@ from gait.flags._rules import (
 )
 
 DEFAULT_RULES_SOURCE = "gait.flags/rules.toml"
+#: The rules-table format this code reads; a file may omit ``schema_version`` (then it is this one).
+SCHEMA_VERSION = 1
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = frozenset({"schema_version", "rule", "fatigue", "thresholds"})
@@ -116,8 +119,9 @@ def _default_document() -> dict[str, Any]:
 
 
 def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise RulesFileError(f"Rules file {path} does not exist or is not a file.")
+    problem = file_problem(path)
+    if problem is not None:
+        raise RulesFileError(f"Rules file {path} {problem.what}; {problem.fix}.")
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -129,6 +133,13 @@ def _read_toml(text: str, source: str) -> dict[str, Any]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesFileError(f"Rules file {source} is not valid TOML ({exc}).") from None
+    version = doc.get("schema_version", SCHEMA_VERSION)
+    if isinstance(version, bool) or version != SCHEMA_VERSION:
+        raise RulesFileError(
+            f"Rules file {source} has schema_version = {version!r}, but this version of gait reads "
+            f"schema_version = {SCHEMA_VERSION}; follow the shape of {DEFAULT_RULES_SOURCE} of this "
+            "version (or remove the schema_version line)."
+        )
     unknown = sorted(set(doc) - _TOP_KEYS)
     if unknown:
         raise RulesFileError(

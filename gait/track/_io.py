@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gait.errors import InvalidTrackError
+from gait.config import check_option
+from gait.errors import ConfigError, InvalidTrackError, file_problem
 from gait.skeleton import KEYPOINTS
 from gait.track._model import PoseTrack, from_numpy, validate_track
 
@@ -125,17 +126,64 @@ def load_track(
     """
     path = Path(path)
     fmt = _format_for(path, action="read")
-    if not path.exists():
-        raise _cannot_read(path, "the file does not exist; check the path")
-    if not path.is_file():
-        raise _cannot_read(path, "it is not a file; give the path of a .nc or .csv track")
-    if path.stat().st_size == 0:
-        raise _cannot_read(path, "the file is empty; save the track again")
+    problem = file_problem(path)
+    if problem is not None:
+        if problem.what == "does not exist":
+            raise _cannot_read(path, "the file does not exist; check the path")
+        if problem.what.startswith("is empty"):
+            raise _cannot_read(path, "the file is empty; save the track again")
+        if "not a" in problem.what:
+            raise _cannot_read(path, f"it {problem.what}; give the path of a .nc or .csv track")
+        raise _cannot_read(path, f"it {problem.what}; {problem.fix}")
     options = _LoadOptions(image_size_px=image_size_px, fps=fps)
-    return validate_track(fmt.read(path, options))
+    return _check_content(validate_track(fmt.read(path, options)), path)
 
 
 # -- shared helpers ---------------------------------------------------------------------------
+
+#: Landmarks may lie a little outside the image (a foot out of view, by up to a third of the frame
+#: in MediaPipe's output); those beyond this fraction of the width or height past an edge are far out.
+_FAR_OUTSIDE = 0.5
+#: A track with more than this share of its landmarks far outside the image it declares has a
+#: wrong image size (or coordinates that are not pixels of that image).
+_MAX_FAR_SHARE = 0.1
+
+
+def _check_content(track: PoseTrack, path: Path) -> PoseTrack:
+    """What a file can declare that the format checks do not catch: image size, fps, slow motion."""
+    w, h = track.attrs["image_width_px"], track.attrs["image_height_px"]
+    csv = path.suffix.lower() == ".csv"
+    where = "the '# image_width_px' and '# image_height_px' lines" if csv else "the file"
+    if not (w >= 1 and h >= 1):
+        raise _cannot_read(
+            path, f"it declares an image of {w} x {h} px; give the real image size in {where}"
+        )
+    fps = float(track.attrs["fps"])
+    if not (math.isfinite(fps) and fps > 0) and track.sizes["time"] >= 2:  # (one frame: no rate)
+        raise _cannot_read(
+            path, f"its frame rate ({fps:g} fps) is not a positive number; fix it in the file"
+        )
+    if "slowmo_factor" in track.attrs:
+        try:
+            factor = _plain(track.attrs["slowmo_factor"])
+            check_option("slowmo_factor", factor, label="its slow-motion factor")
+        except ConfigError as err:
+            msg = str(err).rstrip(".")
+            raise _cannot_read(path, msg[:1].lower() + msg[1:]) from None
+    pos = track["position"].values
+    x, y = pos[..., 0] / w, pos[..., 1] / h
+    seen = np.isfinite(x) & np.isfinite(y)
+    if seen.any():
+        m = _FAR_OUTSIDE
+        far = ((x < -m) | (x > 1 + m) | (y < -m) | (y > 1 + m))[seen]
+        if far.mean() > _MAX_FAR_SHARE:
+            raise _cannot_read(
+                path,
+                f"{far.mean():.0%} of its landmarks lie far outside the {w} x {h} px image it declares "
+                f"(x up to {np.nanmax(pos[..., 0]):.0f} px, y up to {np.nanmax(pos[..., 1]):.0f} px); "
+                f"give the real image size in {where}",
+            )
+    return track
 
 
 def _format_for(path: Path, *, action: str) -> _Format:

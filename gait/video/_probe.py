@@ -9,13 +9,27 @@ from pathlib import Path
 import av
 import numpy as np
 
-from gait.errors import VideoReadError
+from gait.config import check_option
+from gait.errors import VideoReadError, file_problem
 
 #: Metadata keys that phones use for the true capture rate of a slow-motion clip.
 _CAPTURE_FPS_KEYS = ("com.android.capture.fps", "com.apple.quicktime.capture-fps", "capture_fps")
 
 #: A slow-motion factor is taken from metadata only when capture rate / playback rate exceeds this.
 _SLOWMO_MIN_RATIO = 1.5
+#: Frames missing from a file (truncation) or repeating another frame's timestamp that are
+#: tolerated: this many, or this fraction of the frames, whichever is more.
+_TOLERATED_MISSING = 2
+_TOLERATED_FRACTION = 0.02
+#: Codecs reorder frames (B-frames) by a few frame intervals; a timestamp further back than this many
+#: intervals below the highest one so far is a jump back (a joined recording), not reordering.
+_REORDER_FRAMES = 16
+#: A gap between consecutive frames longer than both of these is a discontinuity (a paused or joined
+#: recording), not a dropped frame: phones drop frames for at most a few hundred milliseconds.
+_GAP_FRAMES = 20
+_MAX_GAP_S = 2.0
+#: Stands for a packet without a decode timestamp (decode timestamps may be negative).
+_NO_DTS = np.iinfo(np.int64).min
 
 
 @dataclass(frozen=True)
@@ -82,17 +96,34 @@ def file_sha256(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def check_video_file(path: str | Path) -> Path:
+    """``path`` as a Path when it is a readable, non-empty regular file; else a one-sentence VideoReadError.
+
+    Nothing is opened that could block (a named pipe) or never end (``/dev/zero``).
+    """
+    p = Path(path)
+    problem = file_problem(p)
+    if problem is None:
+        return p
+    if problem.what == "does not exist":
+        raise VideoReadError(f"Video file '{p}' does not exist; check the path.")
+    if problem.what.startswith("is a folder"):
+        raise VideoReadError(f"'{p}' is a folder, not a video file; give the path of a clip.")
+    if problem.what.startswith("is empty"):
+        raise VideoReadError(f"Video file '{p.name}' is empty (0 bytes); copy or export the clip again.")
+    if problem.what.startswith("is a") and "regular file" in problem.what:
+        what = problem.what.replace("not a regular file", "not a video file")
+        raise VideoReadError(f"'{p}' {what}; give the path of a video clip.")
+    raise VideoReadError(f"Video file '{p}' {problem.what}; {problem.fix}.")
+
+
 def open_container(path: str | Path) -> av.container.InputContainer:
     """Open a media file with PyAV, turning every failure into a one-sentence VideoReadError."""
-    p = Path(path)
-    if not p.exists():
-        raise VideoReadError(f"Video file '{p}' does not exist; check the path.")
-    if p.is_dir():
-        raise VideoReadError(f"'{p}' is a folder, not a video file; give the path of a clip.")
-    if p.stat().st_size == 0:
-        raise VideoReadError(f"Video file '{p.name}' is empty (0 bytes); copy or export the clip again.")
+    p = check_video_file(path)
     try:
         return av.open(str(p), metadata_errors="ignore")
+    except PermissionError as err:
+        raise VideoReadError(f"Video file '{p}' cannot be read (permission denied); check the file's permissions.") from err
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as err:
         raise VideoReadError(
             f"'{p.name}' is not a readable video (the file is corrupt, truncated or of another type); "
@@ -122,25 +153,106 @@ def _capture_fps(container: av.container.InputContainer, stream: av.video.stream
     return None
 
 
-def _demux_pts(container: av.container.InputContainer, stream: av.video.stream.VideoStream, name: str) -> np.ndarray:
-    """Presentation timestamps of all video packets, without decoding (cheap)."""
+def _demux_pts(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, name: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(pts, dts) of the video packets shown, in file order, without decoding (cheap); dts
+    :data:`_NO_DTS` where missing. Packets an edit list hides (a trimmed clip's cut-off frames:
+    decoded, never shown) are left out."""
     pts: list[int] = []
+    dts: list[int] = []
     try:
         for packet in container.demux(stream):
-            if packet.size > 0 and packet.pts is not None:
+            if packet.size > 0 and packet.pts is not None and not packet.is_discard:
                 pts.append(packet.pts)
+                dts.append(_NO_DTS if packet.dts is None else packet.dts)
     except av.error.FFmpegError as err:
         if not pts:
             raise VideoReadError(
                 f"'{name}' could not be read (corrupt or truncated video data); export the clip again."
             ) from err
-    arr = np.unique(np.asarray(pts, dtype=np.int64))  # sorted presentation order, repeats dropped
-    return arr
+    return np.asarray(pts, dtype=np.int64), np.asarray(dts, dtype=np.int64)
+
+
+def _median_step(sorted_pts: np.ndarray) -> float:
+    steps = np.diff(sorted_pts)
+    steps = steps[steps > 0]
+    return float(np.median(steps)) if len(steps) else 1.0
+
+
+def frame_timeline(pts: np.ndarray, dts: np.ndarray, time_base: float, name: str) -> np.ndarray:
+    """The frames' presentation timestamps in order, from the packets' ``pts`` and ``dts`` in file order.
+
+    Reordering by the codec (B-frames) is normal; a few repeated timestamps are dropped. Timestamps
+    that jump back (two recordings joined, e.g. MPEG-TS segments concatenated), that repeat for many
+    frames, or that jump forward by a long gap give no trustworthy frame times: VideoReadError.
+    """
+    n = len(pts)
+    unique = np.unique(pts)  # sorted presentation order
+    if n < 2:
+        return unique
+    step = _median_step(unique)
+    tolerance = _REORDER_FRAMES * step
+    highest = np.maximum.accumulate(pts)[:-1]
+    back = highest - pts[1:]
+    has_dts = (dts[:-1] != _NO_DTS) & (dts[1:] != _NO_DTS)
+    back_dts = np.zeros(n - 1, dtype=np.int64)
+    back_dts[has_dts] = dts[:-1][has_dts] - dts[1:][has_dts]
+    jumps = np.flatnonzero((back > tolerance) | (back_dts > tolerance))
+    if len(jumps):
+        i = int(jumps[0])
+        seconds = max(back[i], back_dts[i]) * time_base
+        raise VideoReadError(
+            f"'{name}' has timestamps that jump back by {seconds:.2f} s after frame {i + 1} of {n} "
+            "(two recordings joined into one file, or a damaged file), so its frame times are unknown; "
+            "export it again as one continuous recording, or analyse each part as a file of its own."
+        )
+    repeats = n - len(unique)
+    if repeats > max(_TOLERATED_MISSING, _TOLERATED_FRACTION * n):
+        raise VideoReadError(
+            f"'{name}' gives {repeats} of its {n} frames the same timestamp as another frame, so its frame "
+            "times are unknown; export the clip again (at a constant frame rate, for example) and try again."
+        )
+    gaps = np.diff(unique)
+    long_gap = max(_GAP_FRAMES * step, _MAX_GAP_S / time_base)
+    big = np.flatnonzero(gaps > long_gap)
+    if len(big):
+        j = int(big[0])
+        raise VideoReadError(
+            f"'{name}' has a {gaps[j] * time_base:.1f} s gap in its timestamps after frame {j + 1} of "
+            f"{len(unique)} (a paused or joined recording, or a damaged file), so its frame times are "
+            "unknown; export it again as one continuous recording, or analyse each part as a file of its own."
+        )
+    return unique
+
+
+def _check_hidden_frames(path: Path, listed: int) -> None:
+    """An MP4/MOV whose index lists more frames than it plays: truncated, or an edit list hiding frames.
+
+    Read again without the edit list: when the frames are all there, either their timestamps are
+    broken (they jump back, so the edit list cannot show them all: :func:`frame_timeline` says so) or
+    the edit list hides some on purpose (a trimmed clip, whose shown frames are analysed). When
+    they are not there, the file is truncated.
+    """
+    with av.open(str(path), metadata_errors="ignore", options={"ignore_editlist": "1"}) as container:
+        stream = video_stream(container, path.name)
+        pts, dts = _demux_pts(container, stream, path.name)
+        time_base = float(stream.time_base)
+    if len(pts) >= listed - max(_TOLERATED_MISSING, _TOLERATED_FRACTION * listed):
+        frame_timeline(pts, dts, time_base, path.name)
+        return
+    raise VideoReadError(
+        f"'{path.name}' is truncated: its index lists {listed} frames but only {len(pts)} are in the "
+        "file; copy or export the clip again."
+    )
 
 
 def _rotation_from_first_frame(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> tuple[int, int, int]:
-    """(rotation_deg clockwise, stored width, stored height) from the first decodable frame."""
-    container.seek(0, stream=stream) if stream.start_time is None else container.seek(stream.start_time, stream=stream)
+    """(rotation_deg clockwise, stored width, stored height) from the first decodable frame.
+
+    Decodes from where a freshly opened container stands (the start): seeking to the stream's start
+    time first lands past the first key frame in MPEG-TS files with B-frames, and decodes nothing.
+    """
     for frame in container.decode(stream):
         ccw = int(round(getattr(frame, "rotation", 0) or 0))
         return (-ccw) % 360, frame.width, frame.height
@@ -161,11 +273,14 @@ def probe_video(path: str | Path, *, slowmo_factor: float | None = None) -> Vide
     Raises
     ------
     VideoReadError
-        Empty, missing, corrupt, truncated, non-video or audio-only files.
+        Missing, empty, corrupt, truncated, non-video or audio-only files; paths that are not
+        regular files (folders, named pipes, devices, link loops); clips whose timestamps jump
+        back, repeat or jump forward by a long gap (:func:`frame_timeline`).
+    ConfigError
+        ``slowmo_factor`` outside :data:`gait.config.BOUNDS`.
     """
     p = Path(path)
-    if slowmo_factor is not None and not slowmo_factor > 0:
-        raise VideoReadError(f"Slow-motion factor must be positive, got {slowmo_factor}; pass e.g. --slowmo-factor 8.")
+    slowmo_factor = check_option("slowmo_factor", slowmo_factor)
     with open_container(p) as container:
         stream = video_stream(container, p.name)
         try:
@@ -176,7 +291,7 @@ def probe_video(path: str | Path, *, slowmo_factor: float | None = None) -> Vide
                 "export the clip again."
             ) from err
         container.seek(0)
-        pts = _demux_pts(container, stream, p.name)
+        raw_pts, raw_dts = _demux_pts(container, stream, p.name)
         # MP4/MOV sample tables list every frame; a cut file keeps the table but loses the data.
         # (AVI and Matroska counts are not reliable enough for this check.)
         listed = int(stream.frames or 0) if "mp4" in container.format.name else 0
@@ -185,13 +300,11 @@ def probe_video(path: str | Path, *, slowmo_factor: float | None = None) -> Vide
         time_base = float(stream.time_base)
         codec = stream.codec_context.name
         fmt = container.format.name
-    if len(pts) == 0:
+    if len(raw_pts) == 0:
         raise VideoReadError(f"'{p.name}' contains no video frames; export the clip again.")
-    if listed and len(pts) < listed - max(2, 0.02 * listed):
-        raise VideoReadError(
-            f"'{p.name}' is truncated: its index lists {listed} frames but only {len(pts)} are in the file; "
-            "copy or export the clip again."
-        )
+    pts = frame_timeline(raw_pts, raw_dts, time_base, p.name)
+    if listed and len(raw_pts) < listed - max(_TOLERATED_MISSING, _TOLERATED_FRACTION * listed):
+        _check_hidden_frames(p, listed)
     if slowmo_factor is None:
         slowmo_factor = capture / nominal if capture and capture / nominal > _SLOWMO_MIN_RATIO else 1.0
     times = (pts - pts[0]) * time_base / slowmo_factor

@@ -86,6 +86,22 @@ def test_run_prints_a_plan_and_a_summary_and_resumes(
             ["{clips}", "--timeout-s", "0"],
             "gait: error: Expected a per-clip time limit > 0 s, got 0.0; give a positive number",
         ),
+        (
+            ["{clips}", "--slowmo-factor", "0"],
+            "gait: error: --slowmo-factor 0 is outside the range from 1 to 64 (capture fps",
+        ),
+        (
+            ["{clips}", "--slowmo-factor", "nan"],
+            "gait: error: --slowmo-factor nan is not a finite number",
+        ),
+        (
+            ["{clips}", "--height-cm", "10"],
+            "gait: error: --height-cm 10 is outside the range from 50 to 250",
+        ),
+        (
+            ["{clips}/../dup.csv"],
+            "gait: error: 'a.mp4' and 'a.mp4' would share clip_id 'a-",
+        ),
     ],
 )
 def test_user_errors_are_one_line(
@@ -98,8 +114,38 @@ def test_user_errors_are_one_line(
 ) -> None:
     monkeypatch.setattr(gait.batch._job, "PipelineJob", fake_pipeline_job)
     (fake_clips.parent / "bad.csv").write_text("path,height_cm\na.mp4,tall\n")
+    (fake_clips.parent / "a.mp4").write_text("{}")
+    (fake_clips.parent / "dup.csv").write_text("path,shoe\na.mp4,A\na.mp4,B\n")
     args = [a.format(clips=fake_clips) for a in args]
     result = CliRunner().invoke(app, ["batch", *args, "-o", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert result.stderr.startswith(message), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_output_folder_that_is_a_file_is_one_line(
+    app: typer.Typer, fake_clips: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gait.batch._job, "PipelineJob", fake_pipeline_job)
+    (tmp_path / "taken").write_text("a file")
+    result = CliRunner().invoke(app, ["batch", str(fake_clips), "-o", str(tmp_path / "taken")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"gait: error: Output folder '{tmp_path / 'taken'}' is an existing file"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_duplicate_rows_are_noted_on_stderr(
+    app: typer.Typer, fake_clips: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gait.batch._job, "PipelineJob", fake_pipeline_job)
+    m = fake_clips / "m.csv"
+    m.write_text("path\na/run1.mp4\na/run1.mp4\n")
+    result = CliRunner().invoke(app, ["batch", str(m), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (
+        "gait batch: note: 'a/run1.mp4' is listed more than once with the same settings; "
+        "it is analysed and shown once"
+    ) in result.stderr
+    assert result.stdout.startswith("batch of 1 clips: 1 done")

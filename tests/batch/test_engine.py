@@ -129,7 +129,7 @@ def test_manifest_settings_reach_the_job_and_the_tables(tmp_path: Path, log_dir:
     clip_file(tmp_path, "v/a.mp4", cadence=170.0)
     clip_file(tmp_path, "v/b.mp4", cadence=171.0)
     m = tmp_path / "m.csv"
-    # the same row twice: analysed once, shown twice
+    # the same row twice: analysed and shown once (clip_id stays unique), with a note
     m.write_text(
         "path,subject,session,view,height_cm,slowmo_factor,treadmill_speed_mps,shoe\n"
         "v/a.mp4,S 01,pre/x,rear,180,4,3.2,Nike\n"
@@ -139,30 +139,32 @@ def test_manifest_settings_reach_the_job_and_the_tables(tmp_path: Path, log_dir:
     summary = run_batch(
         m, tmp_path / "out", AnalysisConfig(height_cm=170.0), job=FakeJob(str(log_dir))
     )
-    assert (summary.total, summary.done) == (3, 3)
+    assert (summary.total, summary.done) == (2, 2)
     assert sorted(calls(log_dir)) == ["a.mp4", "b.mp4"]
     clips = pd.read_parquet(tmp_path / "out/clips.parquet")
-    assert list(clips["clip_id"].str.rsplit("-", n=1).str[0]) == [
-        "S-01_pre-x_a",
-        "S02_b",
-        "S-01_pre-x_a",
-    ]
-    assert list(clips["manifest_view"].fillna("")) == ["rear", "", "rear"]
-    assert list(clips["slowmo_factor"]) == [4.0, 1.0, 4.0]  # the job saw the manifest's settings
+    assert clips["clip_id"].is_unique
+    assert list(clips["clip_id"].str.rsplit("-", n=1).str[0]) == ["S-01_pre-x_a", "S02_b"]
+    assert list(clips["manifest_view"].fillna("")) == ["rear", ""]
+    assert list(clips["slowmo_factor"]) == [4.0, 1.0]  # the job saw the manifest's settings
     # height: the manifest's, else the batch configuration's
-    assert list(clips["height_cm"]) == [180.0, 170.0, 180.0]
-    assert list(clips["treadmill_speed_mps"].fillna(-1)) == [3.2, -1, 3.2]
-    assert list(clips["shoe"].fillna("")) == ["Nike", "", "Nike"]
+    assert list(clips["height_cm"]) == [180.0, 170.0]
+    assert list(clips["treadmill_speed_mps"].fillna(-1)) == [3.2, -1]
+    assert list(clips["shoe"].fillna("")) == ["Nike", ""]
     report = json.loads((tmp_path / "out/clips" / clips["clip_id"][0] / "report.json").read_text())
     assert report["provenance"]["config"]["height_cm"] == 180.0
     unused = [n for n in ("treadmill_speed_mps", "view") if not hasattr(AnalysisConfig(), n)]
     if "view" not in unused:
-        assert list(clips["view"]) == ["rear", "side_left", "rear"]
+        assert list(clips["view"]) == ["rear", "side_left"]
     warnings = json.loads((tmp_path / "out/batch.json").read_text())["warnings"]
-    assert warnings == [
-        f"{n} from the manifest is shown in clips.csv but not used by this version of the analysis"
-        for n in sorted(unused)
-    ]
+    assert warnings == sorted(
+        [
+            f"{n} from the manifest is shown in clips.csv but not used by this version of the analysis"
+            for n in unused
+        ]
+        + [
+            "'v/a.mp4' is listed more than once with the same settings; it is analysed and shown once"
+        ]
+    )
 
 
 def test_rerun_skips_done_clips_and_known_failures(

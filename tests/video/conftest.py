@@ -67,3 +67,54 @@ def clip_factory(tmp_path: Path):
         return write_clip(tmp_path / name, moving_frames(n), **kwargs)
 
     return make
+
+
+def mux_packets(
+    path: Path,
+    frames: Sequence[np.ndarray],
+    pts: Sequence[int],
+    dts: Sequence[int] | None = None,
+    *,
+    codec: str = "mpeg4",
+    fps: int = 30,
+) -> Path:
+    """Encode ``frames`` in order, then mux the packets with the given ``pts`` (and ``dts``; default
+    the pts) in units of 1/60000 s: timestamps no encoder would write (resets, repeats, cut-offs).
+
+    MP4 keeps decode times increasing and stores presentation times as offsets from them, so a
+    timeline that jumps back needs ``dts`` below every later ``pts``.
+    """
+    tb = Fraction(1, 60000)
+    enc = av.CodecContext.create(codec, "w")
+    enc.width, enc.height = frames[0].shape[1], frames[0].shape[0]
+    enc.pix_fmt, enc.time_base, enc.framerate = "yuv420p", tb, fps
+    enc.gop_size = 12
+    packets = []
+    for i, img in enumerate(frames):
+        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+        frame.pts, frame.time_base = i * round(1 / (fps * tb)), tb
+        packets += enc.encode(frame)
+    packets += enc.encode()
+    assert len(packets) == len(frames)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt, stream.time_base = enc.width, enc.height, "yuv420p", tb
+        if enc.extradata:
+            stream.codec_context.extradata = enc.extradata
+        for packet, p, d in zip(packets, pts, dts if dts is not None else pts, strict=True):
+            packet.pts, packet.dts, packet.time_base, packet.stream = int(p), int(d), tb, stream
+            out.mux(packet)
+    return path
+
+
+def joined_segments(path: Path, n_per_segment: int = 46, size: int = 64) -> Path:
+    """Two MPEG-TS recordings, each starting at time 0, concatenated byte for byte into ``path``
+    (e.g. ``joined.mp4``: FFmpeg reads it by content, as MPEG-TS)."""
+    parts = []
+    for seed in (0, 1):
+        part = path.with_name(f"{path.stem}.part{seed}.ts")
+        write_clip(part, moving_frames(n_per_segment, size, size, seed=seed))
+        parts.append(part.read_bytes())
+        part.unlink()
+    path.write_bytes(b"".join(parts))
+    return path

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
-from gait.errors import VideoReadError
+from gait.errors import ConfigError, VideoReadError
 from gait.video import iter_frames, probe_video
 from tests.conftest import SAMPLE_CLIP, shared_clip
 from tests.video.conftest import moving_frames, write_clip
@@ -171,14 +173,61 @@ def test_truncated_file_with_index_at_the_front(tmp_path: Path) -> None:
         probe_video(cut)
 
 
+def _fifo(tmp_path: Path) -> Path:
+    os.mkfifo(tmp_path / "pipe.mp4")
+    return tmp_path / "pipe.mp4"
+
+
+def _loop(tmp_path: Path) -> Path:
+    (tmp_path / "a.mp4").symlink_to(tmp_path / "b.mp4")
+    (tmp_path / "b.mp4").symlink_to(tmp_path / "a.mp4")
+    return tmp_path / "a.mp4"
+
+
+def _dangling(tmp_path: Path) -> Path:
+    (tmp_path / "link.mp4").symlink_to(tmp_path / "gone.mp4")
+    return tmp_path / "link.mp4"
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (_fifo, "is a named pipe (FIFO), not a video file"),
+        (lambda _: Path("/dev/zero"), "is a character device (like /dev/zero), not a video file"),
+        (lambda _: Path("/proc/self/status"), "is not a regular file (a system file of no fixed size"),
+        (_loop, "is a symbolic-link loop"),
+        (_dangling, "gone.mp4', which does not exist"),
+    ],
+    ids=["fifo", "dev-zero", "proc-file", "link-loop", "dangling-link"],
+)
+def test_paths_that_are_not_regular_files_say_what_they_are(tmp_path: Path, make, match: str) -> None:
+    """These were all reported as 'empty (0 bytes)' or 'does not exist'; a FIFO is never opened."""
+    path = make(tmp_path)
+    if not path.exists() and not path.is_symlink():
+        pytest.skip(f"{path} is not on this system")
+    with pytest.raises(VideoReadError, match=re.escape(match)) as err:
+        probe_video(path)
+    assert "empty" not in str(err.value) and _one_sentence(str(err.value))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_says_permission_denied(tmp_path: Path) -> None:
+    path = write_clip(tmp_path / "locked.mp4", moving_frames(5))
+    path.chmod(0)
+    with pytest.raises(VideoReadError, match="cannot be read \\(permission denied\\)"):
+        probe_video(path)
+
+
 def test_directory_is_not_a_video(tmp_path: Path) -> None:
     with pytest.raises(VideoReadError, match="folder"):
         probe_video(tmp_path)
 
 
-def test_non_positive_slowmo_factor_is_refused() -> None:
-    with pytest.raises(VideoReadError, match="positive"):
-        probe_video(SAMPLE_CLIP, slowmo_factor=0)
+@pytest.mark.parametrize("factor", [0, -1, 0.5, float("nan"), float("inf"), 1e9])
+def test_slowmo_factor_outside_the_bounds_is_refused(factor: float) -> None:
+    with pytest.raises(ConfigError, match="slow-motion factor .* (outside the range|not a finite number)") as err:
+        probe_video(SAMPLE_CLIP, slowmo_factor=factor)
+    assert "from 1 to 64" in str(err.value) and _one_sentence(str(err.value))
 
 
 def test_real_phone_file_rotation_and_irregular_timestamps() -> None:
