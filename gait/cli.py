@@ -186,6 +186,10 @@ def analyze(
     rules: Annotated[Path | None, typer.Option(help="TOML file overriding flag thresholds.")] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write overlay.mp4 (skeleton and events on the clip).")] = True,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes for the pose model (default: 2 on long clips).")] = None,
+    export: Annotated[
+        str | None,
+        typer.Option(help="Also write researchers' formats, comma-separated: c3d, trc, mot, cycles, nwb, bids."),
+    ] = None,
 ) -> None:
     """Analyse a running clip: gait events, running metrics, flags and the report."""
     from dataclasses import replace
@@ -207,7 +211,10 @@ def analyze(
     progress = _StageProgress()
     try:
         extra = {} if rear is None else {"rear": rear}
-        analysis, paths = run_analysis(source, output, config, progress=progress, video=video, **extra)
+        exports = tuple((export or "").split(","))
+        analysis, paths = run_analysis(
+            source, output, config, progress=progress, video=video, exports=exports, **extra
+        )
     finally:
         progress.close()
     report = analysis.report

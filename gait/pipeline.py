@@ -6,9 +6,10 @@ stage is a package with a pure function, and this module only composes them and 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any, overload
 from gait.config import AnalysisConfig, check_output_dir
 from gait.errors import ClipTooShortError, ConfigError, GaitError
 from gait.events import GaitEvents, detect_events
+from gait.export import WRITERS as EXPORT_WRITERS
+from gait.export import write_exports
 from gait.flags import FatigueResult, FlagResult, compare_fatigue, evaluate_flags, load_rules
 from gait.metrics import GaitMetrics, compute_metrics
 from gait.pose import estimate_pose
@@ -267,6 +270,7 @@ def run_analysis(
     rear: None = None,
     progress: Progress | None = None,
     video: bool = True,
+    exports: Sequence[str] = (),
 ) -> tuple[Analysis, dict[str, Path]]: ...
 
 
@@ -279,6 +283,7 @@ def run_analysis(
     rear: str | Path,
     progress: Progress | None = None,
     video: bool = True,
+    exports: Sequence[str] = (),
 ) -> tuple[Session, dict[str, Path]]: ...
 
 
@@ -290,8 +295,13 @@ def run_analysis(
     rear: str | Path | None = None,
     progress: Progress | None = None,
     video: bool = True,
+    exports: Sequence[str] = (),
 ) -> tuple[Analysis | Session, dict[str, Path]]:
     """Analyse a clip or track and write the outputs to ``out_dir``.
+
+    ``exports``: formats of :func:`gait.export.write_exports` (``c3d``, ``trc``, ``mot``,
+    ``cycles``, ``nwb``, ``bids``) written beside the report; in a two-view session the rear
+    clip's go to ``out_dir/rear/``.
 
     With ``rear`` (a second clip or track, filmed from behind; need not be synchronised), the two
     are analysed separately and merged into one two-view report (:mod:`gait.session`); the result
@@ -306,6 +316,7 @@ def run_analysis(
         (:class:`~gait.errors.ConfigError`), before any work is done.
     """
     check_output_dir(out_dir)
+    formats = check_export_formats(exports)
     for source in (path, rear):
         if source is not None:
             _check_source_options(Path(source), config)
@@ -314,11 +325,40 @@ def run_analysis(
         session = analyze_session(path, rear, config, progress=progress)
         if progress is not None:
             progress("writing", 0.0)
-        return session, write_session_outputs(session, out_dir, video=video, progress=progress)
+        paths = write_session_outputs(session, out_dir, video=video, progress=progress)
+        if formats:
+            paths |= write_exports(session.side, Path(out_dir), formats)
+            rear_paths = write_exports(session.rear, Path(out_dir) / "rear", formats)
+            paths |= {f"rear_{k}": v for k, v in rear_paths.items()}
+        return session, paths
     analysis = analyze(path, config, progress=progress)
     if progress is not None:
         progress("writing", 0.0)
-    return analysis, write_outputs(analysis, out_dir, video=video, progress=progress)
+    paths = write_outputs(analysis, out_dir, video=video, progress=progress)
+    return analysis, paths | write_exports(analysis, Path(out_dir), formats)
+
+
+def check_export_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """The export formats asked for, checked before any work (:class:`ConfigError` if unknown)."""
+    wanted = tuple(dict.fromkeys(str(f).strip().lower() for f in formats if str(f).strip()))
+    unknown = [f for f in wanted if f not in EXPORT_WRITERS]
+    if unknown:
+        raise ConfigError(
+            f"Unknown export format {', '.join(map(repr, unknown))}: use any of "
+            f"{', '.join(EXPORT_WRITERS)}, separated by commas (e.g. --export c3d,trc)."
+        )
+    for fmt in wanted:
+        missing = [m for m in EXPORT_NEEDS.get(fmt, ()) if importlib.util.find_spec(m) is None]
+        if missing:
+            raise ConfigError(
+                f"The {fmt} export needs {', '.join(missing)}, which is not installed: "
+                "pip install 'gait[export]' (or -e '.[export]' in a checkout)."
+            )
+    return wanted
+
+
+#: Python packages each export format needs beyond gait's own dependencies.
+EXPORT_NEEDS: dict[str, tuple[str, ...]] = {"c3d": ("ezc3d",), "nwb": ("pynwb", "ndx_pose")}
 
 
 __all__ = [

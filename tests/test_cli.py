@@ -186,3 +186,28 @@ def test_slowmo_factor_with_a_track_is_refused_not_written_to_the_provenance(tmp
     result = run_gait("analyze", str(SAMPLE_TRACK), "-o", str(tmp_path / "a"), "--slowmo-factor", "8")
     assert_one_line_error(result, "is a pose track, whose times are already real-world seconds")
     assert not (tmp_path / "a").exists()
+
+
+def test_analyze_writes_researchers_formats(tmp_path: Path) -> None:
+    pytest.importorskip("ezc3d")
+    import ezc3d
+    import pandas as pd
+
+    out = tmp_path / "a"
+    result = run_gait("analyze", str(SAMPLE_TRACK), "-o", str(out), "--no-video", "--export", "c3d,cycles")
+    assert result.returncode == 0, result.stderr
+    assert "markers.c3d" in result.stdout and "cycles.parquet" in result.stdout
+    c3d = ezc3d.c3d(str(out / "markers.c3d"))
+    labels = c3d["parameters"]["EVENT"]["LABELS"]["value"]
+    report = pd.read_json(out / "report.json", typ="series")
+    assert len(labels) == len(report["events"])  # every IC and TO of the report, as C3D events
+    cycles = pd.read_parquet(out / "cycles.parquet")
+    assert set(cycles["percent"]) == set(range(101))
+
+
+def test_analyze_refuses_an_unknown_export_before_any_work(tmp_path: Path) -> None:
+    out = tmp_path / "a"
+    result = run_gait("analyze", str(SAMPLE_TRACK), "-o", str(out), "--export", "c3d,bvh")
+    assert result.returncode == 1
+    assert "Unknown export format 'bvh'" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()

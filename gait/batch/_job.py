@@ -141,17 +141,22 @@ class PipelineJob:
     ``overlay.mp4`` (when the clip is available: video inputs, or tracks whose source video is
     still where it was; it decodes and encodes the clip once more). With ``rear``, the two clips
     are analysed as one two-view session: the merged report, both views' steps (``view`` column),
-    ``track_rear.nc`` and, with ``video``, ``overlay_rear.mp4`` as well.
+    ``track_rear.nc`` and, with ``video``, ``overlay_rear.mp4`` as well. ``exports``: formats of
+    :func:`gait.export.write_exports` written into the clip's folder too.
     """
 
     video: bool = True
+    exports: tuple[str, ...] = ()
 
     #: Identity of the analysis (not of the optional outputs) for the result key.
     cache_id = "gait.pipeline.run_analysis"
 
     def requested_outputs(self) -> frozenset[str]:
         """Optional outputs asked for; a result made without one of them is redone when it is asked."""
-        return frozenset({"overlay.mp4"} if self.video else ())
+        from gait.export import WRITERS  # light: the writers import their libraries when used
+
+        names = {"overlay.mp4"} if self.video else set()
+        return frozenset(names | {f"export:{WRITERS[f][1]}" for f in self.exports})
 
     def prepare(self) -> None:
         """Import the analysis stack and the pose model's library (seconds) before the first clip."""
@@ -168,9 +173,13 @@ class PipelineJob:
         from gait.pipeline import run_analysis
 
         if rear is None:
-            analysis, _ = run_analysis(path, out_dir, config, video=self.video)
+            analysis, _ = run_analysis(
+                path, out_dir, config, video=self.video, exports=self.exports
+            )
             return analysis.report, analysis.metrics.steps
-        session, _ = run_analysis(path, out_dir, config, rear=rear, video=self.video)
+        session, _ = run_analysis(
+            path, out_dir, config, rear=rear, video=self.video, exports=self.exports
+        )
         return session.report, session.metrics.steps
 
 

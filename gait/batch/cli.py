@@ -151,9 +151,18 @@ def batch_command(
             "failed (default: no limit).",
         ),
     ] = None,
+    export: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write researchers' formats into each clip's folder, comma-separated: "
+            "c3d, trc, mot, cycles, nwb, bids."
+        ),
+    ] = None,
 ) -> None:
     """Analyse every clip of a folder or manifest: per-clip folders plus clips/steps/metrics tables."""
     import dataclasses
+
+    from gait.pipeline import check_export_formats
 
     from gait.batch._job import PipelineJob
     from gait.config import AnalysisConfig, check_option
@@ -183,7 +192,7 @@ def batch_command(
             resume=resume,
             retry_failed=retry_failed,
             inputs=inputs.value,
-            job=PipelineJob(video=video),
+            job=PipelineJob(video=video, exports=check_export_formats((export or "").split(","))),
             progress=progress,
             timeout_s=timeout_s,
         )

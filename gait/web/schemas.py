@@ -6,14 +6,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from gait.config import BOUNDS
 from gait.web.db import Record
 
 Status = Literal["queued", "running", "done", "failed"]
 
 Label = Annotated[str, Field(max_length=200, description="Patient or session label shown in the history.")]
-HeightCm = Annotated[float, Field(ge=50, le=250, description="Runner's height in cm.")]
-TreadmillSpeed = Annotated[float, Field(ge=0, le=12, description="Treadmill belt speed in m/s (stored with the record).")]
-SlowmoFactor = Annotated[float, Field(ge=1, le=64, description="Capture fps / playback fps of a slow-motion clip.")]
+# the bounds are gait.config.BOUNDS, the one table the CLI, the batch and the manifest use too
+_H, _T, _S = BOUNDS["height_cm"], BOUNDS["treadmill_speed_mps"], BOUNDS["slowmo_factor"]
+HeightCm = Annotated[float, Field(ge=_H[0], le=_H[1], description="Runner's height in cm.")]
+TreadmillSpeed = Annotated[
+    float, Field(ge=_T[0], le=_T[1], description="Treadmill belt speed in m/s (stored with the record).")
+]
+SlowmoFactor = Annotated[
+    float, Field(ge=_S[0], le=_S[1], description="Capture fps / playback fps of a slow-motion clip.")
+]
 
 #: Files an analysis can offer, by public name.
 FILE_NAMES = ("report.json", "steps.csv", "report.html", "overlay.mp4", "overlay_rear.mp4")

@@ -197,3 +197,22 @@ def test_videos_end_to_end_on_both_engines(ray_runtime, tmp_path: Path) -> None:
         rot = clips.loc["treadmill_side_male_30fps_rot90meta.mp4"]
         assert rot["cadence_spm"] == pytest.approx(SAMPLE_CADENCE_SPM, abs=3.0)
     assert on_ray.done == local.done
+
+
+def test_exports_are_written_per_clip_and_asked_again_on_resume(
+    track_manifest: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = run_batch(track_manifest, out, job=PipelineJob(video=False), workers=1)
+    assert first.done == 3
+    # the same batch asked for exports: each done clip is redone for the outputs it lacks
+    again = run_batch(
+        track_manifest, out, job=PipelineJob(video=False, exports=("cycles", "trc")), workers=1
+    )
+    assert again.done == 3
+    clips = pd.read_parquet(out / "clips.parquet").set_index("session")
+    for session in ("treadmill", "rot90"):
+        folder = out / clips.loc[session, "clip_folder"]
+        cycles = pd.read_parquet(folder / "cycles.parquet")
+        assert set(cycles["percent"]) == set(range(101)) and len(cycles["step"].unique()) > 20
+        assert (folder / "markers.trc").read_text().startswith("PathFileType")
