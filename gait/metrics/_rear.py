@@ -26,6 +26,7 @@ import pandas as pd
 
 from gait.events import GaitEvents
 from gait.metrics import frontal
+from gait.metrics._cadence import cadence_metric, step_period_s
 from gait.metrics._summary import missing, summarise
 from gait.metrics._types import REAR_STEP_COLUMNS, FootStrike, GaitMetrics, Metric, MetricParams
 from gait.metrics.temporal import contacts_table
@@ -247,13 +248,12 @@ def compute_rear_metrics(
         the frontal-plane metrics of the module docstring; ``foot_strike`` is empty (a rear
         view cannot see the foot-strike angle); ``steps`` has :data:`REAR_STEP_COLUMNS`.
     """
-    from gait.metrics._compute import _cadence, _step_s  # the same cadence as the side view
 
     steps = _per_step(track, events)
     fps = float(events.fps or np.nan)
     feet = steps["foot"]
     metrics = {
-        "cadence_spm": _cadence(steps, fps, params, _step_s(events)),
+        "cadence_spm": cadence_metric(steps, fps, params, step_period_s(events)),  # as side view
         "step_time_s": summarise(steps["step_time_s"], feet, "s", "high"),
         "stride_time_s": summarise(steps["stride_time_s"], feet, "s", "high"),
         "contact_time_s": summarise(

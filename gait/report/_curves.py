@@ -2,46 +2,36 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
 from gait.metrics import frontal
+from gait.metrics.kinematics import RunnerFrame, foot_angle_series_deg, knee_flexion_deg
+from gait.skeleton import SIDES
 
 #: Points per normalised gait cycle (0 %, 1 %, ..., 100 %).
 CYCLE_POINTS = 101
 
 
-def _xy(track, name: str) -> np.ndarray:
-    """(n, 2) positions with +y pointing **up** (the track's image y points down)."""
-    p = track["position"].sel(keypoint=name).transpose("time", "space").values.astype(float)
-    return np.column_stack([p[:, 0], -p[:, 1]])
-
-
-def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    cos = np.sum(u * v, axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-
-
 def angle_series(track, direction: str) -> dict[str, np.ndarray]:
     """Knee flexion and foot angle per side, in degrees, one value per frame.
 
-    Knee flexion = 180 deg minus the hip-knee-ankle angle (0 = straight leg). Foot angle = angle of
-    the heel -> foot-index line above the horizontal image axis, positive when the toes are up
-    (dorsiflexed, as at a heel strike), for a runner travelling ``direction`` ('image_left' or
-    'image_right'). The camera is assumed level; the report states the ground-line correction used
+    The metrics' own definitions (:mod:`gait.metrics.kinematics`): knee flexion = 180 deg minus the
+    hip-knee-ankle angle (0 = straight leg); foot angle = angle of the heel -> foot-index line above
+    the horizontal, positive when the toes are up (dorsiflexed, as at a heel strike), for a runner
+    travelling ``direction`` ('image_left' or 'image_right'). The camera is taken as level here
+    (the report's JSON carries no ground line); the report states the ground-line correction used
     for foot-strike angles separately.
     """
-    forward = -1.0 if direction == "image_left" else 1.0
+    sign = -1.0 if direction == "image_left" else 1.0
+    rf = RunnerFrame.from_track(track, sign, None)
     out: dict[str, np.ndarray] = {}
-    for side, key in (("left", "L"), ("right", "R")):
-        hip, knee, ankle = (
-            _xy(track, f"{side}_hip"),
-            _xy(track, f"{side}_knee"),
-            _xy(track, f"{side}_ankle"),
-        )
-        out[f"knee_flexion_{key}"] = 180.0 - _angle_deg(hip - knee, ankle - knee)
-        foot = _xy(track, f"{side}_foot_index") - _xy(track, f"{side}_heel")
-        out[f"foot_angle_{key}"] = np.degrees(np.arctan2(foot[:, 1], forward * foot[:, 0]))
+    for key, side in SIDES:
+        hip, knee, ankle = (rf.points[f"{side}_{p}"] for p in ("hip", "knee", "ankle"))
+        out[f"knee_flexion_{key}"] = knee_flexion_deg(hip, knee, ankle)
+        out[f"foot_angle_{key}"] = foot_angle_series_deg(rf, key)
     return out
 
 
@@ -65,7 +55,7 @@ def cycle_curves(values: np.ndarray, time_s: np.ndarray, ic_times_s: np.ndarray)
     lengths = np.diff(ics)
     longest = 1.5 * float(np.median(lengths)) if len(lengths) else np.inf
     frame = float(np.median(np.diff(time_s))) if len(time_s) > 1 else 0.0
-    for start, end in zip(ics[:-1], ics[1:], strict=True):
+    for start, end in itertools.pairwise(ics):
         if end - start > longest:
             continue
         inside = (time_s >= start) & (time_s <= end)
