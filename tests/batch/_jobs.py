@@ -184,6 +184,6 @@ class SideOnlyJob:
         return report, steps
 
 
-def fake_pipeline_job(video: bool = True) -> FakeJob:
-    """Stands in for ``PipelineJob(video=...)`` in CLI tests."""
+def fake_pipeline_job(video: bool = True, exports: tuple[str, ...] = ()) -> FakeJob:
+    """Stands in for ``PipelineJob(video=..., exports=...)`` in CLI tests."""
     return FakeJob()
