@@ -117,7 +117,9 @@ def pose(
     slowmo_factor = check_option("slowmo_factor", slowmo_factor, label="--slowmo-factor")
     _check_track_suffix(output)
     check_output_file(output)
-    if clip.suffix.lower() in (".nc", ".csv"):
+    from gait.track import is_track_path
+
+    if is_track_path(clip):
         raise GaitError(
             f"'{clip.name}' is a pose track, not a video clip; 'gait pose' reads videos (give the track to 'gait analyze')."
         )

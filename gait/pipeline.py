@@ -24,15 +24,13 @@ from gait.metrics import GaitMetrics, compute_metrics
 from gait.pose import estimate_pose
 from gait.report import build_report, write_html, write_steps_csv
 from gait.report.overlay import write_overlay
-from gait.track import PoseTrack, clean_track, load_track, save_track
+from gait.track import PoseTrack, clean_track, is_track_path, load_track, save_track
 
 if TYPE_CHECKING:
     from gait.session import Session
 
 log = logging.getLogger(__name__)
 
-#: Suffixes read as pose tracks instead of videos.
-TRACK_SUFFIXES = (".nc", ".csv")
 #: Shortest stretch of the runner in view that can be analysed (a few strides).
 MIN_ANALYSIS_S = 2.0
 
@@ -55,7 +53,7 @@ class Analysis:
 
 def _check_source_options(path: Path, config: AnalysisConfig) -> None:
     """Options that cannot apply to this input are refused, not silently recorded in the provenance."""
-    if path.suffix.lower() in TRACK_SUFFIXES and config.slowmo_factor is not None:
+    if is_track_path(path) and config.slowmo_factor is not None:
         raise ConfigError(
             f"'{path.name}' is a pose track, whose times are already real-world seconds, so a slow-motion "
             f"factor ({config.slowmo_factor:g}) cannot apply to it; leave --slowmo-factor out (give it to "
@@ -73,7 +71,7 @@ def load_source(path: str | Path, config: AnalysisConfig = AnalysisConfig(), *, 
     """
     path = Path(path)
     _check_source_options(path, config)
-    if path.suffix.lower() in TRACK_SUFFIXES:
+    if is_track_path(path):
         return load_track(path)
     pose_progress = None if progress is None else (lambda done, total: progress("pose", done / max(total, 1)))
     return estimate_pose(path, config.pose, slowmo_factor=config.slowmo_factor, progress=pose_progress)

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gait.batch._job import ClipOutcome, ClipTask, Job, PipelineJob, job_id, takes_rear
-from gait.batch._plan import Item, batch_config, plan
+from gait.batch._plan import Item, batch_config, clip_config, plan
 from gait.batch._record import clip_marker, now_utc, requested, timings, versions
 from gait.batch._store import OutputFolderError, Store, config_hash, write_atomic
 from gait.batch._tables import Done, Failed, build_tables, write_tables
 from gait.batch.manifest import BatchInputError, ClipEntry, Inputs, load_input
 from gait.config import AnalysisConfig, check_output_dir
-from gait.errors import ConfigError
+from gait.errors import ConfigError, GaitError
 
 Engine = Literal["local", "ray"]
 
@@ -39,6 +39,20 @@ class BatchEvent:
 
 
 @dataclass(frozen=True)
+class BidsResult:
+    """What :func:`write_batch_bids` wrote: the dataset folder, how many recordings, what failed."""
+
+    root: Path
+    written: int
+    problems: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        """One line saying where the dataset is."""
+        failed = f", {len(self.problems)} not written" if self.problems else ""
+        return f"BIDS-motion dataset: {self.root} ({self.written} recordings{failed})"
+
+
+@dataclass(frozen=True)
 class BatchSummary:
     """What a run did, counted per input entry.
 
@@ -55,6 +69,7 @@ class BatchSummary:
     engine: str
     tables: dict[str, Path] = field(default_factory=dict)
     interrupted: bool = False
+    bids: BidsResult | None = None
 
     def line(self) -> str:
         """One line for the end of a run."""
@@ -240,6 +255,7 @@ def run_batch(
     job: Job | None = None,
     progress: Callable[[BatchEvent], None] | None = None,
     timeout_s: float | None = None,
+    bids_dir: str | Path | None = None,
 ) -> BatchSummary:
     """Analyse every clip of a folder or manifest into ``out_dir``; see :mod:`gait.batch`.
 
@@ -271,6 +287,10 @@ def run_batch(
         Longest time one clip may take (``None``: no limit). A clip that takes longer is stopped
         (its worker process is killed and replaced) and recorded as failed with error type
         ``Timeout``; like a crash, it is tried again by the next run.
+    bids_dir
+        After the batch, write a BIDS-motion dataset there from every done clip
+        (:func:`write_batch_bids`); skipped when the batch is interrupted. A clip that cannot be
+        written is listed in ``summary.bids.problems``, it does not fail the batch.
 
     Raises
     ------
@@ -321,6 +341,11 @@ def run_batch(
         t_tables = time.perf_counter()
         tables = write_tables(build_tables(run.results(), store, flag_codes=codes), store.root)
         times["tables_s"] = time.perf_counter() - t_tables
+        bids, bids_s = None, 0.0
+        if bids_dir is not None and stopped_by is None:
+            t_bids = time.perf_counter()
+            bids = write_batch_bids(run.results(), store.root, config, bids_dir)
+            bids_s = time.perf_counter() - t_bids
         summary = BatchSummary(
             out_dir=store.root,
             total=len(items),
@@ -331,6 +356,7 @@ def run_batch(
             engine=engine,
             tables=tables,
             interrupted=stopped_by is not None,
+            bids=bids,
         )
         record["options"] = {
             "resume": resume,
@@ -338,10 +364,105 @@ def run_batch(
             "timeout_s": timeout_s,
             "job": repr(job),
         }
+        if bids is not None:
+            record["bids"] = {
+                "root": str(bids.root),
+                "recordings": bids.written,
+                "problems": list(bids.problems),
+                "seconds": round(bids_s, 3),
+            }
         _write_record(record, summary, run, config, stopped_by, times, sorted(warnings))
     if stopped_by is not None:
         raise stopped_by
     return summary
+
+
+def _bids_subject(entry: ClipEntry) -> str:
+    """The manifest's subject, else the name of the clip's parent folder, else ``"01"``."""
+    from gait.export import bids_label
+
+    for text in (entry.subject, Path(entry.label).parent.name):
+        if text:
+            try:
+                return bids_label(text, "subject")
+            except ValueError:
+                continue
+    return "01"
+
+
+def write_batch_bids(
+    results: Sequence[Done | Failed],
+    store_root: Path,
+    config: AnalysisConfig,
+    bids_dir: str | Path,
+) -> BidsResult:
+    """Write the done clips of a batch as one BIDS-motion dataset (:func:`gait.export.write_bids_motion`).
+
+    Each clip's analysis is rebuilt from its folder without running the pose model:
+    ``analyze_track(load_track(clips/<name>/track.nc), clip configuration)``. Subject: the
+    manifest's ``subject``, else the clip's parent folder name, else ``"01"``; session: the
+    manifest's ``session``; run: 1, 2, ... in input order when a subject and session have several
+    clips, none otherwise.
+
+    Parameters
+    ----------
+    results
+        The batch's entries (:meth:`_Run.results`); failed ones are left out.
+    store_root
+        The batch output folder (holding ``clips/``).
+    config
+        The batch configuration; each row's manifest settings are applied to it.
+    bids_dir
+        Dataset folder (created; files of the same names are replaced).
+
+    Returns
+    -------
+    BidsResult
+        Where the dataset is, how many recordings were written, and one sentence per clip (or for
+        the whole dataset) that could not be written.
+    """
+    from gait.export import write_bids_motion
+    from gait.pipeline import analyze_track
+    from gait.track import load_track
+
+    root = Path(bids_dir).expanduser().resolve()
+    problems: list[str] = []
+    loaded: list[tuple[Any, str, str | None]] = []
+    seen: set[str] = set()
+    for result in results:
+        if not isinstance(result, Done) or result.name in seen:
+            continue
+        seen.add(result.name)
+        entry = result.entry
+        track_path = store_root / "clips" / result.name / "track.nc"
+        try:
+            cfg = clip_config(config, entry, set())
+            analysis = analyze_track(load_track(track_path), cfg)
+        except GaitError as err:
+            problems.append(f"{entry.label}: {err}")
+            continue
+        except Exception as err:  # noqa: BLE001 - one clip must not stop the dataset
+            problems.append(f"{entry.label}: {type(err).__name__}: {err}")
+            continue
+        session = None if entry.session is None else str(entry.session)
+        loaded.append((analysis, _bids_subject(entry), session))
+    counts: dict[tuple[str, str | None], int] = {}
+    for _, subject, session in loaded:
+        counts[subject, session] = counts.get((subject, session), 0) + 1
+    runs: dict[tuple[str, str | None], int] = {}
+    rows = []
+    for analysis, subject, session in loaded:
+        key = (subject, session)
+        runs[key] = runs.get(key, 0) + 1
+        rows.append((analysis, subject, session, runs[key] if counts[key] > 1 else None))
+    if not rows:
+        return BidsResult(root, 0, tuple(problems))
+    try:
+        written = write_bids_motion(root, rows)
+    except (ValueError, OSError) as err:
+        problems.append(f"the dataset could not be written: {err}")
+        return BidsResult(root, 0, tuple(problems))
+    return BidsResult(root, len(written), tuple(problems))
 
 
 def _describe(source: str | Path | Sequence[ClipEntry]) -> str:

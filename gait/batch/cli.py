@@ -158,14 +158,22 @@ def batch_command(
             "c3d, trc, mot, cycles, nwb, bids."
         ),
     ] = None,
+    bids: Annotated[
+        Path | None,
+        typer.Option(
+            "--bids",
+            metavar="DIR",
+            help="After the batch, write one BIDS-motion dataset of every done clip into DIR "
+            "(subject and session from the manifest; folder input: the parent folder name or 01).",
+        ),
+    ] = None,
 ) -> None:
     """Analyse every clip of a folder or manifest: per-clip folders plus clips/steps/metrics tables."""
     import dataclasses
 
-    from gait.pipeline import check_export_formats
-
     from gait.batch._job import PipelineJob
     from gait.config import AnalysisConfig, check_option
+    from gait.pipeline import check_export_formats
 
     slowmo_factor = check_option("slowmo_factor", slowmo_factor, label="--slowmo-factor")
     height_cm = check_option("height_cm", height_cm, label="--height-cm")
@@ -195,6 +203,7 @@ def batch_command(
             job=PipelineJob(video=video, exports=check_export_formats((export or "").split(","))),
             progress=progress,
             timeout_s=timeout_s,
+            bids_dir=bids,
         )
     except KeyboardInterrupt:
         progress.close()
@@ -206,3 +215,7 @@ def batch_command(
     finally:
         progress.close()
     typer.echo(summary.line())
+    if summary.bids is not None:
+        for problem in summary.bids.problems:
+            print(f"gait batch: BIDS: not written: {problem}", file=sys.stderr)
+        typer.echo(summary.bids.line())

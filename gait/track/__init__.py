@@ -1,6 +1,6 @@
 """Pose tracks: the one data model between the pose stage and the analysis stages."""
 
-from gait.track._io import load_track, save_track
+from gait.track._io import is_track_path, load_track, save_track
 from gait.track._model import PoseTrack, from_numpy, track_fps, validate_track
 from gait.track._rhythm import Rhythm, track_rhythm
 from gait.track.clean import CleanParams, clean_track
@@ -15,6 +15,7 @@ __all__ = [
     "detect_view",
     "from_numpy",
     "given_view",
+    "is_track_path",
     "load_track",
     "save_track",
     "track_fps",

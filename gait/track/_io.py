@@ -1,6 +1,9 @@
 """Read and write pose tracks: NetCDF4 (``.nc``, lossless) and CSV (``.csv``, for exchange).
 
-Formats are chosen by file suffix through :data:`_FORMATS`; add a format by adding an entry there.
+Formats are chosen by file suffix through :data:`_FORMATS`, and folders by their content through
+:data:`_FOLDER_FORMATS`; add a format by adding an entry there. Landmarks of other pose tools are
+read too (not written): OpenSim / Pose2Sim / Sports2D ``.trc`` files and OpenPose JSON folders
+(see :mod:`gait.track._foreign`).
 
 ``.nc``
     The whole :class:`~gait.track.PoseTrack` (every variable, coordinate and attribute),
@@ -39,6 +42,7 @@ import xarray as xr
 from gait.config import check_option
 from gait.errors import ConfigError, InvalidTrackError, file_problem
 from gait.skeleton import KEYPOINTS
+from gait.track import _foreign
 from gait.track._model import PoseTrack, from_numpy, validate_track
 
 _READ_ERRORS = (OSError, ValueError, TypeError, KeyError, IndexError, RuntimeError, UnicodeError)
@@ -58,7 +62,8 @@ class _LoadOptions:
 @dataclass(frozen=True)
 class _Format:
     read: Callable[[Path, _LoadOptions], PoseTrack]
-    write: Callable[[PoseTrack, Path], None]
+    write: Callable[[PoseTrack, Path], None] | None = None  # None: read only
+    folder: bool = False  # the path is a folder of files, not one file
 
 
 def save_track(track: PoseTrack, path: str | os.PathLike[str]) -> Path:
@@ -87,10 +92,15 @@ def save_track(track: PoseTrack, path: str | os.PathLike[str]) -> Path:
     """
     path = Path(path)
     fmt = _format_for(path, action="save")
+    if fmt.write is None:
+        raise InvalidTrackError(
+            f"Cannot save track '{path.name}': '{path.suffix}' files are read only; use .nc or .csv."
+        )
     validate_track(track)
     _check_attrs(track, path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda tmp: fmt.write(track, tmp))
+    write = fmt.write
+    _atomic_write(path, lambda tmp: write(track, tmp))
     return path
 
 
@@ -100,19 +110,23 @@ def load_track(
     image_size_px: tuple[int, int] | None = None,
     fps: float | None = None,
 ) -> PoseTrack:
-    """Read a pose track written by :func:`save_track`, or a pose CSV from another tool.
+    """Read a pose track written by :func:`save_track`, or landmarks from another pose tool.
 
     Parameters
     ----------
     path
-        A ``.nc`` or ``.csv`` file.
+        A ``.nc`` or ``.csv`` file, a ``.trc`` marker file (Sports2D, Pose2Sim, OpenSim), or a
+        folder of OpenPose ``*_keypoints.json`` files (see :mod:`gait.track._foreign`).
     image_size_px
-        CSV only: ``(width, height)`` of the displayed image. Overrides the size stored in the file.
-        When neither is there, the size is inferred as the ceiling of the largest x and y seen, and
-        the track gets the attribute ``image_size_inferred = 1``.
+        CSV, TRC and OpenPose: ``(width, height)`` of the displayed image. Overrides the size
+        stored in the file. When neither is there, the size is inferred as the ceiling of the
+        largest x and y seen, and the track gets the attribute ``image_size_inferred = 1`` (a TRC
+        in metres is sized from its data range instead: ``image_size_from_data = 1``).
     fps
-        CSV only: frames per second. Needed when the CSV has a ``frame`` but no ``time_s`` column
-        (times become ``(frame - first frame) / fps``); otherwise it overrides the stored ``fps``.
+        CSV, TRC and OpenPose: frames per second. Needed when the CSV has a ``frame`` but no
+        ``time_s`` column (times become ``(frame - first frame) / fps``); otherwise it overrides
+        the stored ``fps``. An OpenPose folder stores no rate: without ``fps`` it is read at
+        30 fps and the track gets ``fps_assumed = 1``.
 
     Returns
     -------
@@ -126,7 +140,7 @@ def load_track(
     """
     path = Path(path)
     fmt = _format_for(path, action="read")
-    problem = file_problem(path)
+    problem = None if fmt.folder else file_problem(path)
     if problem is not None:
         if problem.what == "does not exist":
             raise _cannot_read(path, "the file does not exist; check the path")
@@ -187,14 +201,33 @@ def _check_content(track: PoseTrack, path: Path) -> PoseTrack:
 
 
 def _format_for(path: Path, *, action: str) -> _Format:
+    if action == "read" and path.is_dir():
+        fmt = next((f for sniff, f in _FOLDER_FORMATS if sniff(path)), None)
+        if fmt is None:
+            raise _cannot_read(
+                path, "it is a folder without OpenPose '*_keypoints.json' files; give a track file"
+            )
+        return fmt
     suffix = path.suffix.lower()
     if suffix not in _FORMATS:
-        known = " or ".join(_FORMATS)
         verb = "read" if action == "read" else "save"
+        known = " or ".join(s for s, f in _FORMATS.items() if f.write)  # gait's own formats
         raise InvalidTrackError(
             f"Cannot {verb} track '{path.name}': unknown suffix '{path.suffix}'; use {known}."
         )
     return _FORMATS[suffix]
+
+
+def is_track_path(path: str | os.PathLike[str]) -> bool:
+    """Whether :func:`load_track` reads ``path`` (by its suffix, or a folder by its content).
+
+    For front ends that must tell pose-track inputs from videos; the path need not exist unless it
+    is a folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return any(sniff(path) for sniff, _ in _FOLDER_FORMATS)
+    return path.suffix.lower() in _FORMATS
 
 
 def _cannot_read(path: Path, reason: str) -> InvalidTrackError:
@@ -522,7 +555,50 @@ def _flag_array(frame: np.ndarray, runs: Any, path: Path) -> np.ndarray:
     return out
 
 
+# -- other pose tools (gait.track._foreign) ------------------------------------------------------
+
+
+def _foreign_track(path: Path, options: _LoadOptions, fields: dict[str, Any]) -> PoseTrack:
+    """A track from a foreign reader's arrays: image size and fps as the options and file say."""
+    size = fields.pop("image_size_px", None)
+    if options.image_size_px is not None:
+        size = (int(options.image_size_px[0]), int(options.image_size_px[1]))
+    if size is None:
+        size, inferred = _csv_image_size(fields["position_px"], {}, options, path)
+        if inferred:
+            fields["image_size_inferred"] = 1
+    if options.fps is not None:
+        fields["fps"] = float(options.fps)
+    return _from_arrays(path, image_size_px=size, **fields)
+
+
+def _read_trc(path: Path, options: _LoadOptions) -> PoseTrack:
+    try:
+        fields = _foreign.read_trc(path, options.image_size_px)
+    except UnicodeDecodeError as exc:
+        raise _cannot_read(path, "it is not UTF-8 text; export the TRC file again") from exc
+    except _foreign.ForeignFormatError as err:
+        raise _cannot_read(path, str(err)) from err
+    return _foreign_track(path, options, fields)
+
+
+def _read_openpose(path: Path, options: _LoadOptions) -> PoseTrack:
+    try:
+        fields = _foreign.read_openpose(path, options.fps)
+    except _foreign.ForeignFormatError as err:
+        raise _cannot_read(path, str(err)) from err
+    return _foreign_track(path, options, fields)
+
+
+#: Track files by suffix (lower case); ``write=None``: read only.
 _FORMATS: dict[str, _Format] = {
     ".nc": _Format(read=_read_nc, write=_write_nc),
     ".csv": _Format(read=_read_csv, write=_write_csv),
+    ".trc": _Format(read=_read_trc),
 }
+#: Folders read as tracks: ``(does this folder hold the format?, format)``, tried in order.
+_FOLDER_FORMATS: tuple[tuple[Callable[[Path], bool], _Format], ...] = (
+    (_foreign.is_openpose_folder, _Format(read=_read_openpose, folder=True)),
+)
+#: Suffixes of the track files :func:`load_track` reads.
+TRACK_SUFFIXES: tuple[str, ...] = tuple(_FORMATS)
