@@ -90,8 +90,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from gait.skeleton import KEYPOINTS, LEG_PARTS
-from gait.validate import truth as _truth
-from gait.validate.camera import NOISE_FRACTION, project_to_camera
+from gait.validate.camera import NOISE_FRACTION
 
 if TYPE_CHECKING:
     from gait.track import PoseTrack
@@ -551,19 +550,10 @@ def film(
         The erroneous track, its ground truth, the bool ``(n_frames,)`` leg-label-episode frames
         and the ``(n_frames, 33, 2)`` exact projection.
     """
-    clip = project_to_camera(
-        trial.landmarks_m,
-        trial.time_s,
-        view=view,
-        fps=fps,
-        noise_px=noise_px,
-        seed=seed,
-        start_s=start_s,
-        duration_s=duration_s,
-        stature_m=trial.stature_m,
-        trial=trial.trial_id,
+    clip = trial.film(
+        view=view, fps=fps, noise_px=noise_px, seed=seed, start_s=start_s, duration_s=duration_s
     )
-    truth = _truth.ground_truth(trial.trial_id, trial.contacts, clip)
+    truth = trial.ground_truth(clip)
     model = PoseErrorModel.at_severity(severity) if model is None else model
     track, mask = apply_pose_errors(clip, truth, model, seed)
     return track, truth, mask, clip.position_true_px

@@ -20,14 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from gait.errors import GaitError
 from gait.validate import anatomy, clusters, truth
-from gait.validate.camera import project_to_camera
+from gait.validate.camera import CameraClip, project_to_camera
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -309,9 +309,7 @@ class MocapTrial:
             The pose track (``from_numpy``; attrs ``source_format="mocap"``, ``view``, ``trial``)
             and the truth in the track's time base.
         """
-        clip = project_to_camera(
-            self.landmarks_m,
-            self.time_s,
+        clip = self.film(
             view=view,
             fps=fps,
             image_size_px=image_size_px,
@@ -321,10 +319,23 @@ class MocapTrial:
             seed=seed,
             start_s=start_s,
             duration_s=duration_s,
+        )
+        return clip.track, self.ground_truth(clip)
+
+    def film(self, **camera: Any) -> CameraClip:
+        """The :class:`gait.validate.camera.CameraClip` of this trial (``camera``: the keywords of
+        :func:`gait.validate.camera.project_to_camera`; the trial's stature and id are its own)."""
+        return project_to_camera(
+            self.landmarks_m,
+            self.time_s,
             stature_m=self.stature_m,
             trial=self.trial_id,
+            **camera,
         )
-        return clip.track, truth.ground_truth(self.trial_id, self.contacts, clip)
+
+    def ground_truth(self, clip: CameraClip) -> truth.GroundTruth:
+        """The force-plate truth of this trial in ``clip``'s time base."""
+        return truth.ground_truth(self.trial_id, self.contacts, clip)
 
 
 def load_trial(
