@@ -192,6 +192,10 @@ def analyze(
         str | None,
         typer.Option(help="Also write researchers' formats, comma-separated: c3d, trc, mot, cycles, nwb, bids."),
     ] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(help="Corrected gait events, a CSV with columns foot,type,frame: used instead of the detected ones (track input, one clip)."),
+    ] = None,
 ) -> None:
     """Analyse a running clip: gait events, running metrics, flags and the report."""
     from dataclasses import replace
@@ -210,6 +214,9 @@ def analyze(
         view=view,
         rules_path=None if rules is None else str(rules),
     )
+    if events is not None:
+        _analyze_with_events(source, events, output, config, rear=rear, video=video, export=export)
+        return
     progress = _StageProgress()
     try:
         extra = {} if rear is None else {"rear": rear}
@@ -229,6 +236,39 @@ def analyze(
     )
     for note in report["quality"]:
         typer.echo(f"  note: {note['message']}")
+    typer.echo("  wrote " + ", ".join(p.name for p in paths.values()))
+
+
+def _analyze_with_events(
+    source: Path, events: Path, output: Path, config: Any, *, rear: Path | None, video: bool, export: str | None
+) -> None:
+    """``gait analyze TRACK.nc --events EVENTS.csv``: recompute from a stored track with corrected events."""
+    from gait.config import check_output_dir
+    from gait.errors import ConfigError
+    from gait.pipeline import read_events_csv, reanalyze_with_events, write_outputs
+    from gait.track import is_track_path, load_track
+
+    if rear is not None:
+        raise ConfigError("--events applies to one clip; leave out the rear clip (correct each view's events separately).")
+    if not is_track_path(source):
+        raise ConfigError(
+            f"--events needs the pose track of the clip ('{source.name}' is not .nc/.csv): make it with 'gait pose', "
+            "or use the track.nc an analysis wrote."
+        )
+    if export:
+        raise ConfigError("--export cannot be combined with --events yet; run the export without --events.")
+    check_output_dir(output)
+    table = read_events_csv(events)
+    analysis = reanalyze_with_events(load_track(source), table, config)
+    paths = write_outputs(analysis, output, video=video)
+    report = analysis.report
+    cadence = report["metrics"].get("cadence_spm", {}).get("value")
+    fixed = report["provenance"]["event_corrections"]
+    typer.echo(
+        f"{output}: view {report['view']}, {len(report['events'])} events ({len(fixed['by_hand'])} placed by hand, "
+        f"{len(fixed['removed'])} removed), "
+        + (f"cadence {cadence:.1f} steps/min" if cadence is not None else "no running cadence")
+    )
     typer.echo("  wrote " + ", ".join(p.name for p in paths.values()))
 
 

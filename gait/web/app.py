@@ -22,7 +22,7 @@ from gait.web.deps import ApiAuth, LoginRequired, TokenInUrl
 from gait.web.hosts import HostCheck
 from gait.web.jobs import JobQueue
 from gait.web.limits import BodySizeLimit
-from gait.web.routes import api, pages
+from gait.web.routes import api, pages, runners
 from gait.web.settings import Settings
 from gait.web.storage import RateLimit, Storage
 from gait.web.uploads import Services
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.include_router(api.router)
     app.include_router(api.storage_router)
+    app.include_router(runners.router)
     app.include_router(pages.router)
     app.include_router(pages.protected)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

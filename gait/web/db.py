@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
@@ -43,13 +43,23 @@ CREATE TABLE IF NOT EXISTS analyses (
     finished_at TEXT,
     summary TEXT,
     run_number INTEGER NOT NULL DEFAULT 0,
-    output_dir TEXT
+    output_dir TEXT,
+    runner_id TEXT
 );
 CREATE INDEX IF NOT EXISTS analyses_created ON analyses (created_at);
+CREATE TABLE IF NOT EXISTS runners (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    name TEXT NOT NULL,
+    height_cm REAL,
+    notes TEXT,
+    target_cadence_spm REAL
+);
 """
 
 #: Columns added since schema version 1 (added to an older database by :meth:`Store.init`).
-_ADDED_COLUMNS = {"run_number": "INTEGER NOT NULL DEFAULT 0", "output_dir": "TEXT"}
+#: Version 2 added the run number and output folder, version 3 the runner (and the ``runners`` table).
+_ADDED_COLUMNS = {"run_number": "INTEGER NOT NULL DEFAULT 0", "output_dir": "TEXT", "runner_id": "TEXT"}
 
 
 def now() -> str:
@@ -82,6 +92,8 @@ class Record:
     run_number: int = 0
     #: The folder (relative to the data directory) of the run that finished; ``None`` before.
     output_dir: str | None = None
+    #: The runner the analysis belongs to (schema version 3), or ``None``.
+    runner_id: str | None = None
 
     @property
     def summary_dict(self) -> dict[str, Any]:
@@ -89,6 +101,22 @@ class Record:
 
 
 _COLUMNS = tuple(f.name for f in fields(Record))
+
+
+@dataclass(frozen=True)
+class Runner:
+    """A runner followed over time (schema version 3): a name or pseudonym and what the clinician notes."""
+
+    id: str
+    created_at: str
+    name: str
+    height_cm: float | None = None
+    notes: str | None = None
+    #: A target step rate (steps/min) the runner is retraining towards, or ``None``.
+    target_cadence_spm: float | None = None
+
+
+_RUNNER_COLUMNS = tuple(f.name for f in fields(Runner))
 
 
 class Store:
@@ -117,6 +145,7 @@ class Store:
             for name, declaration in _ADDED_COLUMNS.items():
                 if name not in present:
                     conn.execute(f"ALTER TABLE analyses ADD COLUMN {name} {declaration}")
+            conn.execute("CREATE INDEX IF NOT EXISTS analyses_runner ON analyses (runner_id, created_at)")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def add(self, record: Record) -> None:
@@ -147,6 +176,47 @@ class Store:
     def delete(self, analysis_id: str) -> bool:
         with self._connect() as conn:
             return conn.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,)).rowcount > 0
+
+    def set_summary(self, analysis_id: str, summary: dict[str, Any]) -> bool:
+        """Replace the history figures of a finished analysis (after its events were corrected)."""
+        with self._connect() as conn:
+            cur = conn.execute(
+                "UPDATE analyses SET summary = ? WHERE id = ? AND status = 'done'", (json.dumps(summary), analysis_id)
+            )
+            return cur.rowcount > 0
+
+    # --- runners -------------------------------------------------------------------------------
+
+    def add_runner(self, runner: Runner) -> None:
+        values = {name: getattr(runner, name) for name in _RUNNER_COLUMNS}
+        with self._connect() as conn:
+            conn.execute(
+                f"INSERT INTO runners ({', '.join(values)}) VALUES ({', '.join(f':{k}' for k in values)})", values
+            )
+
+    def get_runner(self, runner_id: str) -> Runner | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM runners WHERE id = ?", (runner_id,)).fetchone()
+        return None if row is None else Runner(**dict(row))
+
+    def runners(self) -> list[Runner]:
+        """Every runner, by name."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT * FROM runners ORDER BY name COLLATE NOCASE, created_at").fetchall()
+        return [Runner(**dict(r)) for r in rows]
+
+    def runner_analyses(self, runner_id: str) -> list[Record]:
+        """The runner's analyses, oldest first."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM analyses WHERE runner_id = ? ORDER BY created_at, rowid", (runner_id,)
+            ).fetchall()
+        return [Record(**dict(r)) for r in rows]
+
+    def delete_runner(self, runner_id: str) -> bool:
+        """Remove the runner's record (its analyses are deleted first by the caller, with their files)."""
+        with self._connect() as conn:
+            return conn.execute("DELETE FROM runners WHERE id = ?", (runner_id,)).rowcount > 0
 
     def claim(self, analysis_id: str) -> int | None:
         """Move a queued analysis to 'running' (atomically: only one worker gets it); returns its new run number."""

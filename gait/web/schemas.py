@@ -26,9 +26,13 @@ SlowmoFactor = Annotated[
 FILE_NAMES = ("report.json", "steps.csv", "report.html", "overlay.mp4", "overlay_rear.mp4")
 
 
+RunnerId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="A runner's id (from POST /api/runners).")]
+
+
 class AnalysisOptions(BaseModel):
     """The options sent with an upload (validated the same way for the API and the HTML form)."""
 
+    runner_id: RunnerId | None = None
     label: Label | None = None
     height_cm: HeightCm | None = None
     treadmill_speed_mps: TreadmillSpeed | None = None
@@ -62,6 +66,7 @@ class AnalysisSummary(BaseModel):
     slowmo_factor: float | None = None
     side_clip: ClipInfo
     rear_clip: ClipInfo | None = None
+    runner_id: str | None = None
     summary: dict[str, Any] = Field(default_factory=dict, description="View, cadence and flag codes when done.")
     files: dict[str, str] = Field(default_factory=dict, description="Download URLs of the files available.")
 
@@ -89,6 +94,7 @@ class AnalysisSummary(BaseModel):
             slowmo_factor=record.slowmo_factor,
             side_clip=side,
             rear_clip=clip(record.rear_name, record.rear_file),
+            runner_id=record.runner_id,
             summary=record.summary_dict,
             files=files,
         )
@@ -107,3 +113,72 @@ class StorageUsage(BaseModel):
     limit_bytes: int = Field(description="GAIT_MAX_STORAGE_MB: uploads are refused (507) beyond it.")
     free_disk_bytes: int = Field(description="Free space on the data folder's disk.")
     min_free_disk_bytes: int = Field(description="GAIT_MIN_FREE_DISK_MB: uploads that would leave less free disk are refused (507).")
+
+
+#: Plausible target step rates, steps/min.
+_C = (100.0, 240.0)
+
+
+class RunnerIn(BaseModel):
+    """A new runner: a name or pseudonym, and optionally height, notes and a target step rate."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200, description="Name or pseudonym.")]
+    height_cm: HeightCm | None = None
+    notes: Annotated[str, Field(max_length=5000)] | None = None
+    target_cadence_spm: Annotated[float, Field(ge=_C[0], le=_C[1], description="Target step rate, steps/min.")] | None = None
+
+
+class RunnerOut(BaseModel):
+    id: str
+    created_at: str
+    name: str
+    height_cm: float | None = None
+    notes: str | None = None
+    target_cadence_spm: float | None = None
+    url: str
+
+
+class RunnerList(BaseModel):
+    runners: list[RunnerOut]
+
+
+class RunnerDetail(RunnerOut):
+    analyses: list[AnalysisSummary] = Field(description="The runner's analyses, oldest first.")
+
+
+class RunnerCreated(BaseModel):
+    id: str
+    url: str
+
+
+class HandEvent(BaseModel):
+    """One gait event placed or kept by the clinician."""
+
+    foot: Literal["L", "R"]
+    type: Literal["IC", "TO"]
+    frame: Annotated[int, Field(ge=0, description="The track's 0-based frame (decode index).")]
+
+
+class EventsIn(BaseModel):
+    """The full corrected event list of an analysis."""
+
+    events: Annotated[list[HandEvent], Field(max_length=20000)]
+
+
+class MetricChange(BaseModel):
+    a: float | None
+    b: float | None
+    unit: str
+    difference: float | None
+    detectable_change: float | None = Field(description="95 % minimal detectable change: 1.96 * sqrt(u_a^2 + u_b^2).")
+    exceeds: bool
+    sentence: str
+
+
+class Comparison(BaseModel):
+    runner_id: str
+    a: str
+    b: str
+    metrics: dict[str, MetricChange]
+    flags: dict[str, list[str]]
+    target: dict[str, float | None] | None = None

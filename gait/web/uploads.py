@@ -83,6 +83,8 @@ class Services:
         if not _chosen(side):
             raise UploadError(422, "Choose the side-view clip to upload (form field 'file').")
         assert side is not None
+        if options.runner_id is not None and self.store.get_runner(options.runner_id) is None:
+            raise UploadError(404, "No runner with this id (it may have been deleted); create the runner first or leave runner_id out.")
         analysis_id = uuid.uuid4().hex
         folder = self.analysis_dir(analysis_id) / "input"
         folder.mkdir(parents=True)
@@ -101,6 +103,7 @@ class Services:
                 side_file=str(side_file.relative_to(self.data_dir)),
                 rear_name=display_name(rear.filename, "rear clip") if rear_file is not None and rear is not None else None,
                 rear_file=None if rear_file is None else str(rear_file.relative_to(self.data_dir)),
+                runner_id=options.runner_id,
                 label=options.label or None,
                 height_cm=options.height_cm,
                 treadmill_speed_mps=options.treadmill_speed_mps,
@@ -152,6 +155,15 @@ class Services:
         shutil.rmtree(self.analysis_dir(analysis_id), ignore_errors=True)
         self.storage.changed()
         return deleted
+
+
+    def delete_runner(self, runner_id: str) -> bool:
+        """Delete the runner's analyses (stopping any that run, removing every file), then the runner."""
+        if self.store.get_runner(runner_id) is None:
+            return False
+        for record in self.store.runner_analyses(runner_id):
+            self.delete(record.id)
+        return self.store.delete_runner(runner_id)
 
 
 def _chosen(upload: UploadFile | None) -> bool:

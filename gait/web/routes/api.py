@@ -17,8 +17,10 @@ from gait.web.schemas import (
     AnalysisOptions,
     AnalysisSummary,
     Created,
+    EventsIn,
     HeightCm,
     Label,
+    RunnerId,
     SlowmoFactor,
     StorageUsage,
     TreadmillSpeed,
@@ -64,12 +66,13 @@ async def create_analysis(
     file: Annotated[UploadFile, File(description="Side-view clip (MP4/MOV, Matroska/WebM or AVI).")],
     rear_file: Annotated[UploadFile | None, File(description="Optional rear-view clip (stored; analysed once two-view analysis lands).")] = None,
     label: Annotated[Label | None, Form()] = None,
+    runner_id: Annotated[RunnerId | None, Form(description="The runner this clip belongs to (POST /api/runners).")] = None,
     height_cm: Annotated[HeightCm | None, Form()] = None,
     treadmill_speed_mps: Annotated[TreadmillSpeed | None, Form()] = None,
     slowmo_factor: Annotated[SlowmoFactor | None, Form()] = None,
 ) -> Created:
     options = AnalysisOptions(
-        label=label, height_cm=height_cm, treadmill_speed_mps=treadmill_speed_mps, slowmo_factor=slowmo_factor
+        runner_id=runner_id or None, label=label, height_cm=height_cm, treadmill_speed_mps=treadmill_speed_mps, slowmo_factor=slowmo_factor
     )
     try:
         record = await services.accept(file, rear_file, options)
@@ -96,6 +99,39 @@ def delete_analysis(services: ServicesDep, analysis_id: str) -> Response:
     get_record(services, analysis_id)
     services.delete(analysis_id)
     return Response(status_code=204)
+
+
+@router.patch(
+    "/{analysis_id}/events",
+    summary="Correct the gait events by hand: the full list (foot, type, frame) recomputes metrics, flags and report",
+    responses={404: {}, 409: {}, 422: {}},
+)
+def patch_events(services: ServicesDep, analysis_id: str, body: EventsIn) -> AnalysisDetail:
+    from gait.web.corrections import CorrectionError, correct_events
+
+    record = get_record(services, analysis_id)
+    try:
+        correct_events(services, record, [e.model_dump() for e in body.events])
+    except CorrectionError as err:
+        raise HTTPException(err.status_code, err.message) from None
+    return get_analysis(services, analysis_id)
+
+
+@router.delete(
+    "/{analysis_id}/events",
+    summary="Undo the hand corrections: restore the automatic events and report",
+    responses={404: {}, 409: {}},
+)
+def restore_events(services: ServicesDep, analysis_id: str) -> AnalysisDetail:
+    from gait.web.corrections import CorrectionError
+    from gait.web.corrections import restore_events as restore
+
+    record = get_record(services, analysis_id)
+    try:
+        restore(services, record)
+    except CorrectionError as err:
+        raise HTTPException(err.status_code, err.message) from None
+    return get_analysis(services, analysis_id)
 
 
 @router.get(
