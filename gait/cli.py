@@ -192,6 +192,10 @@ def analyze(
         str | None,
         typer.Option(help="Also write researchers' formats, comma-separated: c3d, trc, mot, cycles, nwb, bids."),
     ] = None,
+    fps: Annotated[
+        float | None,
+        typer.Option(help="Frame rate of an OpenPose JSON folder (its files carry no times; default: 30, with a note)."),
+    ] = None,
     events: Annotated[
         Path | None,
         typer.Option(help="Corrected gait events, a CSV with columns foot,type,frame: used instead of the detected ones (track input, one clip)."),
@@ -205,9 +209,11 @@ def analyze(
 
     slowmo_factor = check_option("slowmo_factor", slowmo_factor, label="--slowmo-factor")
     height_cm = check_option("height_cm", height_cm, label="--height-cm")
+    fps = check_option("track_fps", fps, label="--fps")
     base = AnalysisConfig()
     config = replace(
         base,
+        track_fps=fps,
         pose=replace(base.pose, model=model, workers=workers),
         slowmo_factor=slowmo_factor,
         height_cm=height_cm,

@@ -30,6 +30,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "slowmo_factor": (1.0, 64.0),
     "height_cm": (50.0, 250.0),
     "treadmill_speed_mps": (0.1, 12.0),
+    "track_fps": (1.0, 1000.0),
 }
 
 #: What each option means, said in the error message.
@@ -38,6 +39,7 @@ _MEANING = {
     "1 for ordinary video",
     "height_cm": "the runner's height in centimetres",
     "treadmill_speed_mps": "the belt speed in metres per second",
+    "track_fps": "the frame rate the landmarks were computed at, in frames per second",
 }
 
 #: How each option is named in messages when the caller does not say (the CLI passes '--slowmo-factor').
@@ -194,6 +196,9 @@ class AnalysisConfig:
     view
         The camera view (``"side_left"``, ``"side_right"``, ``"rear"``, ``"front"``) when the
         user knows it better than the landmarks; ``None`` (default): detected.
+    track_fps
+        Frame rate of a landmark input whose files carry no times (an OpenPose JSON folder);
+        ``None``: 30 fps assumed, with a note in the report. Within :data:`BOUNDS`.
 
     Raises
     ------
@@ -210,18 +215,20 @@ class AnalysisConfig:
     rules_path: str | None = None
     """A TOML file overriding flag thresholds (see gait/flags/rules.toml); ``None``: the defaults."""
     view: str | None = None
+    track_fps: float | None = None
 
     def __post_init__(self) -> None:
         from gait.track.view import VIEWS
 
         if self.view is not None and self.view not in VIEWS:
             raise ConfigError(f"Unknown view '{self.view}'; use one of {', '.join(VIEWS)}.")
-        for name in ("slowmo_factor", "height_cm"):
+        for name in ("slowmo_factor", "height_cm", "track_fps"):
             check_option(name, getattr(self, name))
 
     def to_dict(self) -> dict[str, Any]:
         """All fields; ``view`` only when given (detected views are in the report's ``view``)."""
         out = asdict(self)
-        if out["view"] is None:
-            del out["view"]  # keeps provenance of existing side-view reports unchanged
+        for name in ("view", "track_fps"):
+            if out[name] is None:
+                del out[name]  # keeps provenance of existing reports unchanged
         return out

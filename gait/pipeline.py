@@ -59,6 +59,11 @@ def _check_source_options(path: Path, config: AnalysisConfig) -> None:
             f"factor ({config.slowmo_factor:g}) cannot apply to it; leave --slowmo-factor out (give it to "
             "'gait pose' when making the track)."
         )
+    if config.track_fps is not None and not path.is_dir():
+        raise ConfigError(
+            f"--fps is for landmark folders whose files carry no times (OpenPose JSON); '{path.name}' "
+            "has its own frame times (a video or a track file), so leave --fps out."
+        )
 
 
 def load_source(path: str | Path, config: AnalysisConfig = AnalysisConfig(), *, progress: Progress | None = None) -> PoseTrack:
@@ -72,7 +77,7 @@ def load_source(path: str | Path, config: AnalysisConfig = AnalysisConfig(), *, 
     path = Path(path)
     _check_source_options(path, config)
     if is_track_path(path):
-        return load_track(path)
+        return load_track(path, fps=config.track_fps)
     pose_progress = None if progress is None else (lambda done, total: progress("pose", done / max(total, 1)))
     return estimate_pose(path, config.pose, slowmo_factor=config.slowmo_factor, progress=pose_progress)
 

@@ -211,3 +211,25 @@ def test_analyze_refuses_an_unknown_export_before_any_work(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "Unknown export format 'bvh'" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_openpose_folder_fps_is_noted_when_assumed_and_taken_from_the_option(tmp_path: Path) -> None:
+    import json
+
+    from tests.track.test_foreign import write_openpose
+
+    folder = write_openpose(load_track(SAMPLE_TRACK), tmp_path / "json")
+    assumed = run_gait("analyze", str(folder), "-o", str(tmp_path / "a"), "--no-video")
+    assert assumed.returncode == 0, assumed.stderr
+    codes = {n["code"] for n in json.loads((tmp_path / "a" / "report.json").read_text())["quality"]}
+    assert {"fps_assumed", "image_size_inferred"} <= codes
+    given = run_gait("analyze", str(folder), "-o", str(tmp_path / "b"), "--no-video", "--fps", "30")
+    assert given.returncode == 0, given.stderr
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert "fps_assumed" not in {n["code"] for n in report["quality"]}
+    assert report["metrics"]["cadence_spm"]["value"] == pytest.approx(168.6, abs=1.0)
+
+
+def test_fps_option_is_refused_for_inputs_with_their_own_times(tmp_path: Path) -> None:
+    result = run_gait("analyze", str(SAMPLE_TRACK), "-o", str(tmp_path / "a"), "--fps", "60")
+    assert_one_line_error(result, "--fps is for landmark folders")

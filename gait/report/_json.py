@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gait import __version__
+from gait.notes import QualityNote
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = Path(__file__).with_name("report.schema.json")
@@ -109,6 +110,29 @@ def json_safe(value: Any) -> Any:
     return _clean(value)
 
 
+def input_notes(track: Any) -> list[QualityNote]:
+    """Notes on what a landmark file left to assumption (a frame rate, the image size)."""
+    notes = []
+    if int(track.attrs.get("fps_assumed", 0)):
+        notes.append(
+            QualityNote(
+                "fps_assumed",
+                f"The landmark files carry no frame rate, so {float(track.attrs['fps']):g} fps was "
+                "assumed: every time, the cadence and the contact times scale with it. Give the "
+                "rate the video was filmed at with --fps.",
+            )
+        )
+    if int(track.attrs.get("image_size_inferred", 0)):
+        notes.append(
+            QualityNote(
+                "image_size_inferred",
+                "The landmark files do not give the image size, so it was taken from the "
+                "landmarks' extent; positions in the report are relative to that.",
+            )
+        )
+    return notes
+
+
 def build_report(
     *, track: Any, cleaned: Any, events: Any, metrics: Any, config: Any, flags: Any, fatigue: Any
 ) -> dict[str, Any]:
@@ -116,7 +140,7 @@ def build_report(
 
     ``flags`` is a :class:`gait.flags.FlagResult` and ``fatigue`` a :class:`gait.flags.FatigueResult`.
     """
-    quality = [*events.quality, *metrics.quality]
+    quality = [*input_notes(track), *events.quality, *metrics.quality]
     report = {
         "schema_version": SCHEMA_VERSION,
         "clip": clip_info(track),
