@@ -1,17 +1,22 @@
-"""Server-rendered pages: upload and history (``/``), one analysis (``/analyses/{id}``), login."""
+"""Server-rendered pages: upload and history (``/``), one analysis (``/analyses/{id}``), runners
+(``/runners/{id}``) and the comparison of two of their sessions (``/runners/{id}/compare``), login."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from gait.web.deps import COOKIE_NAME, PageAuth, ServicesDep, SettingsDep, token_matches
+from gait.web.routes import runners as runner_api
 from gait.web.routes.api import file_urls, get_record, read_report
-from gait.web.schemas import AnalysisOptions
+from gait.web.schemas import AnalysisOptions, RunnerIn
 from gait.web.uploads import UploadError
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 protected = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[PageAuth])
@@ -24,11 +29,14 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)  # type: ignore[no-any-return]
 
 
-def _index(request: Request, services: Any, *, error: str | None = None, status_code: int = 200, form: dict[str, Any] | None = None) -> HTMLResponse:
-    records = services.store.recent(limit=200)
+def _index(request: Request, services: Any, *, error: str | None = None, status_code: int = 200, form: dict[str, Any] | None = None,
+           runner_error: str | None = None, runner_form: dict[str, Any] | None = None) -> HTMLResponse:
+    records = [r for r in services.store.recent(limit=200) if r.runner_id is None]
+    runners = [(r, services.store.runner_analyses(r.id)) for r in services.store.runners()]
     return render(
         request, "index.html",
         {"records": records, "files": {r.id: file_urls(services, r) for r in records}, "error": error, "form": form or {},
+         "runners": runners, "runner_error": runner_error, "runner_form": runner_form or {},
          "storage": services.storage.usage()},
         status_code,
     )
@@ -44,7 +52,7 @@ def _options(fields: dict[str, str | None]) -> AnalysisOptions:
 
 
 def _validation_message(err: ValidationError) -> str:
-    names = {"label": "Label", "height_cm": "Height", "treadmill_speed_mps": "Treadmill speed", "slowmo_factor": "Slow-motion factor"}
+    names = {"runner_id": "Runner", "name": "Name", "target_cadence_spm": "Target step rate", "notes": "Notes", "label": "Label", "height_cm": "Height", "treadmill_speed_mps": "Treadmill speed", "slowmo_factor": "Slow-motion factor"}
     first = err.errors()[0]
     field = names.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else "A field"
     return f"{field}: {first['msg']}."
@@ -60,9 +68,11 @@ async def upload_form(
     height_cm: Annotated[str | None, Form()] = None,
     treadmill_speed_mps: Annotated[str | None, Form()] = None,
     slowmo_factor: Annotated[str | None, Form()] = None,
+    runner_id: Annotated[str | None, Form()] = None,
 ) -> Response:
     """The upload form without JavaScript: a plain multipart POST, answered by a redirect."""
-    fields = {"label": label, "height_cm": height_cm, "treadmill_speed_mps": treadmill_speed_mps, "slowmo_factor": slowmo_factor}
+    fields = {"label": label, "height_cm": height_cm, "treadmill_speed_mps": treadmill_speed_mps, "slowmo_factor": slowmo_factor,
+              "runner_id": runner_id}
     try:
         options = _options(fields)
         record = await services.accept(file, rear_file, options)
@@ -80,11 +90,21 @@ def analysis_page(request: Request, services: ServicesDep, analysis_id: str) -> 
     clip = (report or {}).get("clip", {})
     # overlay.mp4 plays at the file's own rate: capture fps / slow-motion factor
     video_fps = round(float(clip.get("fps") or 30.0) / float(clip.get("slowmo_factor") or 1.0)) or 30
+    from gait.web.corrections import is_corrected
+
+    runner = services.store.get_runner(record.runner_id) if record.runner_id else None
+    editable = record.status == "done" and record.rear_file is None and "track.nc" in _run_files(services, record)
     return render(
         request, "analysis.html",
         {"record": record, "report": report, "files": file_urls(services, record), "video_fps": video_fps,
-         "storage": services.storage.usage()},
+         "runner": runner, "events": (report or {}).get("events", []) if editable else [],
+         "corrected": is_corrected(services, record), "storage": services.storage.usage()},
     )
+
+
+def _run_files(services: Any, record: Any) -> set[str]:
+    folder = services.output_dir(record)
+    return set() if folder is None or not folder.is_dir() else {p.name for p in folder.iterdir()}
 
 
 @protected.post("/analyses/{analysis_id}/delete")
@@ -92,6 +112,127 @@ def delete_form(services: ServicesDep, analysis_id: str) -> RedirectResponse:
     get_record(services, analysis_id)
     services.delete(analysis_id)
     return RedirectResponse("/", status_code=303)
+
+
+# --- runners ----------------------------------------------------------------------------------
+
+
+@protected.post("/runners", response_class=HTMLResponse)
+def create_runner_form(
+    request: Request,
+    services: ServicesDep,
+    name: Annotated[str, Form()] = "",
+    height_cm: Annotated[str | None, Form()] = None,
+    target_cadence_spm: Annotated[str | None, Form()] = None,
+    notes: Annotated[str | None, Form()] = None,
+) -> Response:
+    """The new-runner form: the same checks and database call as ``POST /api/runners``; answered by a redirect."""
+    fields = {"name": name, "height_cm": height_cm, "target_cadence_spm": target_cadence_spm, "notes": notes}
+    try:
+        body = RunnerIn.model_validate({k: (v.strip() if v and v.strip() else None) for k, v in fields.items()} | {"name": name})
+        created = runner_api.create_runner(services, body)
+    except ValidationError as err:
+        return _index(request, services, runner_error=_validation_message(err), runner_form=fields, status_code=422)
+    except HTTPException as err:
+        return _index(request, services, runner_error=str(err.detail), runner_form=fields, status_code=err.status_code)
+    return RedirectResponse(f"/runners/{created.id}", status_code=303)
+
+
+@protected.get("/runners/{runner_id}", response_class=HTMLResponse)
+def runner_page(request: Request, services: ServicesDep, runner_id: str) -> HTMLResponse:
+    runner = runner_api.get_runner(services, runner_id)
+    records = services.store.runner_analyses(runner.id)
+    done = [r for r in records if r.status == "done"]
+    return render(
+        request, "runner.html",
+        {"runner": runner, "records": records, "done": done, "files": {r.id: file_urls(services, r) for r in records},
+         "storage": services.storage.usage()},
+    )
+
+
+@protected.post("/runners/{runner_id}/delete")
+def delete_runner_form(services: ServicesDep, runner_id: str) -> RedirectResponse:
+    runner = runner_api.get_runner(services, runner_id)
+    services.delete_runner(runner.id)
+    return RedirectResponse("/", status_code=303)
+
+
+def _knee_curve(services: Any, record: Any, report: dict[str, Any]) -> list[float] | None:
+    """Knee flexion over the gait cycle (mean of both feet's mean curves), from the stored track; None if unavailable."""
+    folder = services.output_dir(record)
+    if folder is None or not (folder / "track.nc").is_file() or not report.get("events"):
+        return None
+    try:
+        import numpy as np
+        import pandas as pd
+
+        from gait.config import AnalysisConfig
+        from gait.events import EVENT_COLUMNS
+        from gait.report._curves import cycle_summary
+        from gait.track import clean_track, load_track
+
+        cleaned = clean_track(load_track(folder / "track.nc"), AnalysisConfig().clean)
+        events = pd.DataFrame(report["events"], columns=list(EVENT_COLUMNS))
+        curves = cycle_summary(cleaned, events, report.get("direction") or "image_left")
+        means = [np.asarray(curves[k]["mean"], dtype=float) for k in ("knee_flexion_L", "knee_flexion_R") if k in curves]
+        if not means:
+            return None
+        mean = np.nanmean(np.vstack(means), axis=0)
+        return None if not np.isfinite(mean).any() else [float(v) for v in mean]
+    except Exception:  # a plot must never break the comparison
+        log.exception("knee curve of analysis %s", record.id)
+        return None
+
+
+def knee_cycle_svg(a: list[float] | None, b: list[float] | None) -> dict[str, Any] | None:
+    """Geometry of an inline SVG of the two sessions' knee-flexion curves over the gait cycle (the template draws it)."""
+    import math
+
+    series = [s for s in (a, b) if s]
+    if not series:
+        return None
+    values = [v for s in series for v in s if math.isfinite(v)]
+    lo, hi = math.floor(min(values) / 10) * 10, math.ceil(max(values) / 10) * 10
+    hi = hi if hi > lo else lo + 10
+    w, h, left, right, top, bottom = 640, 280, 48, 12, 12, 36
+    pw, ph = w - left - right, h - top - bottom
+
+    def path(s: list[float] | None) -> str | None:
+        if not s:
+            return None
+        pts, n = [], len(s)
+        for i, v in enumerate(s):
+            if not math.isfinite(v):
+                continue
+            x = left + pw * i / max(n - 1, 1)
+            y = top + ph * (1 - (v - lo) / (hi - lo))
+            pts.append(f"{'M' if not pts else 'L'}{x:.1f},{y:.1f}")
+        return " ".join(pts) or None
+
+    step = 10 if hi - lo <= 80 else 20
+    yticks = [(top + ph * (1 - (t - lo) / (hi - lo)), t) for t in range(int(lo), int(hi) + 1, step)]
+    xticks = [(left + pw * p / 100, p) for p in range(0, 101, 20)]
+    return {"w": w, "h": h, "left": left, "top": top, "pw": pw, "ph": ph, "a": path(a), "b": path(b),
+            "yticks": yticks, "xticks": xticks}
+
+
+@protected.get("/runners/{runner_id}/compare", response_class=HTMLResponse)
+def compare_page(request: Request, services: ServicesDep, runner_id: str, a: str = "", b: str = "") -> HTMLResponse:
+    runner = runner_api.get_runner(services, runner_id)
+    if not a or not b:
+        raise HTTPException(422, "Choose two of the runner's analyses to compare (A and B).")
+    comparison = runner_api.compare(services, runner.id, a, b)
+    records = {key: get_record(services, aid) for key, aid in (("a", a), ("b", b))}
+    reports = {key: read_report(services, r) or {} for key, r in records.items()}
+    curves = {key: _knee_curve(services, records[key], reports[key]) for key in ("a", "b")}
+    from gait.compare import METRIC_WORDS
+
+    return render(
+        request, "compare.html",
+        {"runner": runner, "c": comparison, "records": records, "reports": reports, "words": METRIC_WORDS,
+         "flag_messages": {f.get("code"): f.get("message") for rep in reports.values() for f in rep.get("flags", [])},
+         "plot": knee_cycle_svg(curves["a"], curves["b"]), "storage": services.storage.usage()},
+    )
 
 
 def _safe_next(next_url: str | None) -> str:

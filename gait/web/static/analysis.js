@@ -46,6 +46,64 @@
     });
   }
 
+  var events = document.getElementById("events");
+  if (events) {
+    var statusOut = document.getElementById("events-status");
+    var busy = false;
+    var send = function (method, body) {
+      if (busy) return;
+      busy = true;
+      events.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      statusOut.textContent = method === "PATCH" ? "Recomputing from the corrected events..." : "Restoring the automatic events...";
+      var init = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
+      if (body) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+      fetch("/api/analyses/" + id + "/events", init)
+        .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+        .then(function (res) {
+          if (res.ok) { window.location.reload(); return; }
+          var d = res.body && res.body.detail;
+          if (Array.isArray(d)) d = d.map(function (x) { return x.msg; }).join("; ");
+          throw new Error(d || "the server refused the correction");
+        })
+        .catch(function (err) {
+          busy = false;
+          events.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+          statusOut.textContent = "Not saved: " + err.message;
+          statusOut.className = "error";
+        });
+    };
+    var list = function (skip) {
+      var out = [];
+      events.querySelectorAll("tbody tr").forEach(function (tr) {
+        if (tr === skip) return;
+        out.push({ foot: tr.dataset.foot, type: tr.dataset.type, frame: Number(tr.dataset.frame) });
+      });
+      return out;
+    };
+    events.querySelectorAll("tbody tr").forEach(function (tr) {
+      var move = function (n) {
+        tr.dataset.frame = String(Math.max(0, Number(tr.dataset.frame) + n));
+        tr.querySelector(".frame").textContent = tr.dataset.frame;
+        tr.className = "moved";
+        send("PATCH", { events: list(null) });
+      };
+      tr.querySelector(".ev-earlier").addEventListener("click", function () { move(-1); });
+      tr.querySelector(".ev-later").addEventListener("click", function () { move(1); });
+      tr.querySelector(".ev-delete").addEventListener("click", function () {
+        if (!window.confirm("Delete this event?")) return;
+        send("PATCH", { events: list(tr) });
+      });
+      tr.querySelector(".ev-show").addEventListener("click", function () {
+        var v = document.getElementById("video"), p = document.getElementById("player");
+        if (!v || !p) return;
+        v.pause();
+        v.currentTime = (Number(tr.dataset.frame) + 0.5) / (Number(p.dataset.fps) || 30);
+      });
+    });
+    var undo = document.getElementById("undo-events");
+    if (undo) undo.addEventListener("click", function () { send("DELETE", null); });
+  }
+
   var frame = document.getElementById("report");
   if (frame) {
     frame.addEventListener("load", function () {

@@ -1,6 +1,9 @@
 // Upload form: drag and drop, then XHR upload with progress to the JSON API (the form works without JS).
 (function () {
   "use strict";
+  document.querySelectorAll("form.del button[data-confirm]").forEach(function (b) {
+    b.addEventListener("click", function (e) { if (!window.confirm(b.dataset.confirm)) e.preventDefault(); });
+  });
   var form = document.getElementById("upload-form");
   if (!form) return;
   var maxBytes = Number(form.dataset.maxBytes);
@@ -37,7 +40,7 @@
       var f = data.get(name);
       if (f && f.size) total += f.size; else if (f && !f.name) data.delete(name);
     });
-    ["label", "height_cm", "treadmill_speed_mps", "slowmo_factor"].forEach(function (name) {
+    ["runner_id", "label", "height_cm", "treadmill_speed_mps", "slowmo_factor"].forEach(function (name) {
       if (!String(data.get(name) || "").trim()) data.delete(name);
     });
     if (total > maxBytes) { say("The clips are larger than the server's upload limit of " + Math.round(maxBytes / 1048576) + " MB.", true); return; }
@@ -58,9 +61,5 @@
     xhr.onerror = function () { say("The upload did not reach the server; check the connection and try again.", true); submit.disabled = false; bar.hidden = true; };
     submit.disabled = true; bar.hidden = false; bar.value = 0;
     xhr.send(data);
-  });
-
-  document.querySelectorAll("form.del button[data-confirm]").forEach(function (b) {
-    b.addEventListener("click", function (e) { if (!window.confirm(b.dataset.confirm)) e.preventDefault(); });
   });
 })();
