@@ -6,7 +6,6 @@ stage is a package with a pure function, and this module only composes them and 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -17,8 +16,7 @@ from typing import TYPE_CHECKING, Any, overload
 from gait.config import AnalysisConfig, check_output_dir
 from gait.errors import ClipTooShortError, ConfigError, GaitError
 from gait.events import GaitEvents, detect_events
-from gait.export import WRITERS as EXPORT_WRITERS
-from gait.export import write_exports
+from gait.export import check_formats, write_exports
 from gait.flags import FatigueResult, FlagResult, compare_fatigue, evaluate_flags, load_rules
 from gait.metrics import GaitMetrics, compute_metrics
 from gait.pose import estimate_pose
@@ -342,26 +340,8 @@ def run_analysis(
 
 
 def check_export_formats(formats: Sequence[str]) -> tuple[str, ...]:
-    """The export formats asked for, checked before any work (:class:`ConfigError` if unknown)."""
-    wanted = tuple(dict.fromkeys(str(f).strip().lower() for f in formats if str(f).strip()))
-    unknown = [f for f in wanted if f not in EXPORT_WRITERS]
-    if unknown:
-        raise ConfigError(
-            f"Unknown export format {', '.join(map(repr, unknown))}: use any of "
-            f"{', '.join(EXPORT_WRITERS)}, separated by commas (e.g. --export c3d,trc)."
-        )
-    for fmt in wanted:
-        missing = [m for m in EXPORT_NEEDS.get(fmt, ()) if importlib.util.find_spec(m) is None]
-        if missing:
-            raise ConfigError(
-                f"The {fmt} export needs {', '.join(missing)}, which is not installed: "
-                "pip install 'gait[export]' (or -e '.[export]' in a checkout)."
-            )
-    return wanted
-
-
-#: Python packages each export format needs beyond gait's own dependencies.
-EXPORT_NEEDS: dict[str, tuple[str, ...]] = {"c3d": ("ezc3d",), "nwb": ("pynwb", "ndx_pose")}
+    """The export formats asked for, checked before any work (:func:`gait.export.check_formats`)."""
+    return check_formats(formats)
 
 
 __all__ = [

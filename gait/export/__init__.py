@@ -14,9 +14,11 @@ one dataset; the ``"bids"`` format writes one analysis as a one-subject dataset 
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from gait.errors import ConfigError
 from gait.export._bids import bids_label, write_bids, write_bids_motion
 from gait.export._c3d import write_c3d
 from gait.export._common import ExportSource
@@ -35,6 +37,36 @@ WRITERS: dict[str, tuple[Writer, str]] = {
     "nwb": (write_nwb, "pose.nwb"),
     "bids": (write_bids, "bids"),
 }
+
+
+#: Python packages a format needs beyond gait's own dependencies (the ``export`` extra).
+REQUIRES: dict[str, tuple[str, ...]] = {"c3d": ("ezc3d",), "nwb": ("pynwb", "ndx_pose")}
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """The formats asked for, lower-case, blanks dropped, each once, in order.
+
+    Raises
+    ------
+    gait.errors.ConfigError
+        A format not in :data:`WRITERS`, or one whose library (:data:`REQUIRES`) is not
+        installed; one sentence, before anything is written (it is a ``ValueError`` too).
+    """
+    wanted = tuple(dict.fromkeys(str(f).strip().lower() for f in formats if str(f).strip()))
+    unknown = [f for f in wanted if f not in WRITERS]
+    if unknown:
+        raise ConfigError(
+            f"Unknown export format {', '.join(map(repr, unknown))}: "
+            f"the known ones are {', '.join(WRITERS)}."
+        )
+    for fmt in wanted:
+        missing = [m for m in REQUIRES.get(fmt, ()) if importlib.util.find_spec(m) is None]
+        if missing:
+            raise ConfigError(
+                f"The {fmt} export needs {', '.join(missing)}, which is not installed: "
+                "pip install 'gait[export]' (or -e '.[export]' in a checkout)."
+            )
+    return wanted
 
 
 def write_exports(analysis: ExportSource, outdir: Path, formats: Sequence[str]) -> dict[str, Path]:
@@ -57,16 +89,11 @@ def write_exports(analysis: ExportSource, outdir: Path, formats: Sequence[str]) 
 
     Raises
     ------
-    ValueError
-        An unknown format (checked before anything is written).
+    gait.errors.ConfigError
+        An unknown format, or a missing library (:func:`check_formats`, before anything is
+        written).
     """
-    wanted = list(dict.fromkeys(str(f).lower() for f in formats))
-    unknown = [f for f in wanted if f not in WRITERS]
-    if unknown:
-        raise ValueError(
-            f"Unknown export format {', '.join(map(repr, unknown))}: "
-            f"the known ones are {', '.join(WRITERS)}."
-        )
+    wanted = check_formats(formats)
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     return {name: WRITERS[name][0](analysis, out / WRITERS[name][1]) for name in wanted}
@@ -74,10 +101,12 @@ def write_exports(analysis: ExportSource, outdir: Path, formats: Sequence[str]) 
 
 __all__ = [
     "CYCLE_COLUMNS",
+    "REQUIRES",
     "WRITERS",
     "ExportSource",
     "angle_table",
     "bids_label",
+    "check_formats",
     "cycle_table",
     "write_bids",
     "write_bids_motion",
