@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gait.errors import ConfigError
 from gait.notes import QualityNote
 
 #: Frame rate below which contact and flight times are low confidence: one frame is then more than
@@ -18,7 +19,7 @@ EVENT_COLUMNS: tuple[str, ...] = ("foot", "type", "frame", "time_s", "confidence
 
 def _positive(name: str, value: float) -> None:
     if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"Expected {name} > 0, got {value!r}.")
+        raise ConfigError(f"Expected {name} > 0, got {value!r}.")
 
 
 @dataclass(frozen=True)
@@ -95,20 +96,24 @@ class EventParams:
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.ic_after_peak_s) and -0.1 <= self.ic_after_peak_s <= 0.1):
-            raise ValueError(
+            raise ConfigError(
                 f"Expected ic_after_peak_s in [-0.1, 0.1] s, got {self.ic_after_peak_s!r}."
             )
+        if not (np.isfinite(self.to_offset_s) and -0.2 <= self.to_offset_s <= 0.2):
+            raise ConfigError(f"Expected to_offset_s in [-0.2, 0.2] s, got {self.to_offset_s!r}.")
         if not 0 < self.min_cadence_spm < self.max_cadence_spm:
-            raise ValueError(
+            raise ConfigError(
                 "Expected 0 < min_cadence_spm < max_cadence_spm, got "
                 f"{self.min_cadence_spm!r} and {self.max_cadence_spm!r}."
             )
         if not 0 < self.max_duty_factor <= 1:
-            raise ValueError(f"Expected max_duty_factor in (0, 1], got {self.max_duty_factor!r}.")
+            raise ConfigError(f"Expected max_duty_factor in (0, 1], got {self.max_duty_factor!r}.")
+        if not 0 <= self.min_periodicity <= 1:
+            raise ConfigError(f"Expected min_periodicity in [0, 1], got {self.min_periodicity!r}.")
         if not 0 <= self.far_foot_factor <= 1:
-            raise ValueError(f"Expected far_foot_factor in [0, 1], got {self.far_foot_factor!r}.")
-        if int(self.min_strides) != self.min_strides or self.min_strides < 1:
-            raise ValueError(f"Expected min_strides >= 1, got {self.min_strides!r}.")
+            raise ConfigError(f"Expected far_foot_factor in [0, 1], got {self.far_foot_factor!r}.")
+        if not (np.isfinite(self.min_strides) and int(self.min_strides) == self.min_strides >= 1):
+            raise ConfigError(f"Expected min_strides >= 1 (whole), got {self.min_strides!r}.")
         for name in ("ic_window_s", "to_window_s"):
             before, after = getattr(self, name)
             _positive(f"{name}[0]", before)
@@ -182,6 +187,16 @@ class GaitEvents:
     cadence_agrees
         False when the events' cadence and the label-free consensus differ by more than
         :data:`gait.events._checks.CADENCE_AGREEMENT`: the cadence is then low confidence.
+    ground_motion
+        ``"treadmill"`` (the runner stays in place in the image, the ground moves under him),
+        ``"overground"`` (the runner crosses the image of a static camera; contacts are where the
+        foot stops moving relative to the ground), or None (not decided: rear/front views).
+    n_steps
+        Steps measured: IC-to-IC intervals between consecutive contacts of alternating feet in
+        the events (None when not counted). Fewer steps, wider uncertainty.
+    in_view_s
+        ``(first, last)`` time (s) of the stretch in which the runner is in view, when the events
+        were detected on that stretch only (overground pass-bys); None otherwise.
     """
 
     table: pd.DataFrame
@@ -198,6 +213,9 @@ class GaitEvents:
     params: EventParams = field(default_factory=EventParams)
     rhythm_cadence_spm: dict[str, float] = field(default_factory=dict)
     cadence_agrees: bool = True
+    ground_motion: str | None = None
+    n_steps: int | None = None
+    in_view_s: tuple[float, float] | None = None
 
     def of(self, foot: str, kind: str) -> np.ndarray:
         """Sorted event times (s) of one foot (``"L"``/``"R"``) and type (``"IC"``/``"TO"``)."""

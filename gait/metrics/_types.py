@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gait.errors import ConfigError
 from gait.events import LOW_FPS_HZ
 from gait.notes import QualityNote
 
@@ -184,22 +185,30 @@ class MetricParams:
 
     def __post_init__(self) -> None:
         if not self.forefoot_max_deg < self.rearfoot_min_deg:
-            raise ValueError(
+            raise ConfigError(
                 "Expected forefoot_max_deg < rearfoot_min_deg, got "
                 f"{self.forefoot_max_deg!r} and {self.rearfoot_min_deg!r}."
             )
         if self.fsa_reference not in ("midstance", "none"):
-            raise ValueError(
+            raise ConfigError(
                 f"Expected fsa_reference 'midstance' or 'none', got {self.fsa_reference!r}."
             )
         names = ("ic_timing_sd_s", "to_timing_sd_s", "ic_systematic_s", "to_systematic_s")
         for name in (*names, "fsa_landing_window_s"):
             if not getattr(self, name) >= 0:
-                raise ValueError(f"Expected {name} >= 0, got {getattr(self, name)!r}.")
+                raise ConfigError(f"Expected {name} >= 0, got {getattr(self, name)!r}.")
         if not 0 < self.thigh_shank_fraction < 1:
-            raise ValueError(
+            raise ConfigError(
                 f"Expected thigh_shank_fraction in (0, 1), got {self.thigh_shank_fraction!r}."
             )
+        if not np.isfinite(self.fsa_reference_offset_deg):
+            raise ConfigError(
+                f"Expected a finite fsa_reference_offset_deg, got {self.fsa_reference_offset_deg!r}."
+            )
+        if not (np.isfinite(self.low_fps_hz) and self.low_fps_hz > 0):
+            raise ConfigError(f"Expected low_fps_hz > 0, got {self.low_fps_hz!r}.")
+        if not (np.isfinite(self.min_steps) and int(self.min_steps) == self.min_steps >= 1):
+            raise ConfigError(f"Expected min_steps >= 1 (whole), got {self.min_steps!r}.")
 
     def classify(self, angle_deg: float | None) -> str | None:
         """Foot-strike class of an angle (None for None/NaN)."""

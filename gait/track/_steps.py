@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gait.errors import InvalidTrackError
+from gait.errors import ConfigError, InvalidTrackError
 from gait.track._model import PoseTrack
 
 _TIME_TOL_S = 1e-6
@@ -16,7 +16,7 @@ def _check_range(
 ) -> None:
     ok = (value > low if low_open else value >= low) and value <= high
     if not ok:
-        raise ValueError(
+        raise ConfigError(
             f"Expected {name} in {'(' if low_open else '['}{low}, {high}], got {value!r}."
         )
 

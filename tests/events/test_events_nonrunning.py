@@ -10,7 +10,7 @@ from gait.events._checks import running_checks
 from gait.track import clean_track, from_numpy, load_track
 
 from .conftest import NON_RUNNING
-from .synth_runner import make_treadmill_runner
+from tests.synth_runner import make_treadmill_runner
 
 
 def test_walking_and_jumping_clip_is_not_running() -> None:

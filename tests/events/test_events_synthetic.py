@@ -1,4 +1,4 @@
-"""The detector on a hand-built treadmill runner whose contacts are known exactly (synth_runner)."""
+"""The detector on a hand-built treadmill runner whose contacts are known exactly."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from gait.events import EVENT_COLUMNS, EventParams, detect_events
 from gait.track import clean_track
 
-from .synth_runner import (
+from tests.synth_runner import (
     STRIDE_S,
     foot_ahead_before_ic_s,
     heel_back_after_to_s,
@@ -24,7 +24,7 @@ def _errors_s(events, truth, foot: str, kind: str) -> np.ndarray:
 
     The reference is where the detector's rule puts the event on this model: for IC the foot's
     furthest point ahead of the hip plus ``EventParams.ic_after_peak_s``, for TO the heel's
-    furthest-back point plus ``EventParams.to_offset_s`` (see synth_runner's docstring).
+    furthest-back point plus ``EventParams.to_offset_s`` (see tests.synth_runner's docstring).
     """
     true = truth[foot][kind]
     if kind == "IC":

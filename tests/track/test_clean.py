@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+
+from gait.errors import ConfigError
 import xarray as xr
 
 from gait.skeleton import KEYPOINTS
@@ -20,7 +22,7 @@ from gait.track.clean import (
     repair_left_right_swaps,
 )
 
-from .synth import KP, make_runner
+from tests.synth_runner import KP, make_swinging_runner
 
 
 def _steps(track: PoseTrack) -> list[dict]:
@@ -203,8 +205,9 @@ def test_clean_params_are_frozen_and_checked() -> None:
         {"max_gap_s": -0.1},
         {"cutoff_hz": 0.0},
         {"filter_order": 0},
+        {"repair_swaps": "no"},
     ):
-        with pytest.raises(ValueError, match="Expected"):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
             CleanParams(**bad)
 
 
@@ -227,7 +230,7 @@ STEPS: list[Callable[[PoseTrack], PoseTrack]] = [
 
 @pytest.mark.parametrize("step", STEPS, ids=lambda f: f.__name__)
 def test_steps_do_not_mutate_input(step: Callable[[PoseTrack], PoseTrack]) -> None:
-    track = make_runner(fps=60.0, duration_s=1.5, noise_px=2.0, seed=4)
+    track = make_swinging_runner(fps=60.0, duration_s=1.5, noise_px=2.0, seed=4)
     pos = track["position"].values.copy()
     pos[10:13, KP["left_ankle"]] = np.nan
     conf = track["confidence"].values.copy()

@@ -1,6 +1,6 @@
 """Leg-label repair from the step rhythm, and the label-free rhythm it stands on.
 
-The runner is the hand-built side-view treadmill runner of ``tests/events/synth_runner.py`` (its
+The runner is the hand-built side-view treadmill runner of ``tests/synth_runner.py`` (its
 contacts are known exactly); MediaPipe's three kinds of leg-label error are injected into it: clean
 swaps, the far foot drawn on the near one, and both legs drawn between the two.
 """
@@ -15,8 +15,7 @@ import pytest
 from gait.skeleton import LEG_PARTS
 from gait.track import PoseTrack, track_rhythm
 from gait.track.clean import mask_low_confidence, repair_leg_labels
-from tests.events.synth_runner import STRIDE_S, make_treadmill_runner
-from tests.track.synth import KP, swap_legs
+from tests.synth_runner import KP, STRIDE_S, make_treadmill_runner, swap_legs
 
 FPS = 60.0
 

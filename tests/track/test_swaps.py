@@ -15,7 +15,7 @@ from gait.skeleton import LEG_PARTS
 from gait.track import PoseTrack
 from gait.track.clean import repair_left_right_swaps
 
-from .synth import KP, make_runner, swap_legs
+from tests.synth_runner import KP, make_swinging_runner, swap_legs
 
 LEG_NAMES = [f"{side}_{part}" for side in ("left", "right") for part in LEG_PARTS]
 
@@ -38,7 +38,7 @@ RUNNERS = {
 
 @pytest.mark.parametrize("kind", RUNNERS)
 def test_clean_runner_is_left_unchanged(kind: str) -> None:
-    track = make_runner(**RUNNERS[kind])
+    track = make_swinging_runner(**RUNNERS[kind])
     out = repair_left_right_swaps(track)
     assert _detected(out) == []
     xr.testing.assert_identical(out.drop_vars("swapped").drop_attrs(), track.drop_attrs())
@@ -47,7 +47,7 @@ def test_clean_runner_is_left_unchanged(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", RUNNERS)
 def test_injected_swaps_are_found_exactly(kind: str) -> None:
-    track = make_runner(**RUNNERS[kind])
+    track = make_swinging_runner(**RUNNERS[kind])
     n = track.sizes["time"]
     injected = sorted({3, 17, 40, n - 1} | set(range(n // 2, n // 2 + 5)))
     out = repair_left_right_swaps(swap_legs(track, injected))
@@ -59,7 +59,7 @@ def test_injected_swaps_are_found_exactly(kind: str) -> None:
 
 def test_swaps_at_every_phase_of_the_stride() -> None:
     """One swapped frame at each frame of a full stride, crossings included, is found alone."""
-    track = make_runner(fps=30.0, duration_s=2.0, noise_px=1.0, seed=7)
+    track = make_swinging_runner(fps=30.0, duration_s=2.0, noise_px=1.0, seed=7)
     for frame in range(10, 32):
         assert _detected(repair_left_right_swaps(swap_legs(track, [frame]))) == [frame]
 
@@ -73,7 +73,7 @@ def test_swaps_at_every_phase_of_the_stride() -> None:
 def test_property_short_runs_are_repaired(
     fps: float, seed: int, runs: list[tuple[float, int]]
 ) -> None:
-    track = make_runner(fps=fps, duration_s=2.0, noise_px=1.5, seed=seed, irregular=seed % 2 == 1)
+    track = make_swinging_runner(fps=fps, duration_s=2.0, noise_px=1.5, seed=seed, irregular=seed % 2 == 1)
     n = track.sizes["time"]
     scale = int(fps // 30)  # a run of k frames at 30 fps lasts k * scale frames here
     injected: set[int] = set()
@@ -85,7 +85,7 @@ def test_property_short_runs_are_repaired(
 
 
 def test_repair_also_swaps_world_positions_and_is_idempotent() -> None:
-    base = make_runner(fps=30.0, duration_s=2.0, noise_px=1.0)
+    base = make_swinging_runner(fps=30.0, duration_s=2.0, noise_px=1.0)
     world = xr.DataArray(
         np.random.default_rng(0).normal(size=(base.sizes["time"], base.sizes["keypoint"], 3)),
         dims=("time", "keypoint", "space3"),
@@ -108,7 +108,7 @@ def test_repair_also_swaps_world_positions_and_is_idempotent() -> None:
 
 
 def test_hips_and_other_keypoints_are_not_swapped() -> None:
-    track = make_runner(fps=30.0, duration_s=2.0, noise_px=1.0)
+    track = make_swinging_runner(fps=30.0, duration_s=2.0, noise_px=1.0)
     out = repair_left_right_swaps(swap_legs(track, [20]))
     others = [k for k in track["keypoint"].values if k not in LEG_NAMES]
     xr.testing.assert_identical(
@@ -117,13 +117,13 @@ def test_hips_and_other_keypoints_are_not_swapped() -> None:
 
 
 def test_all_frames_swapped_keeps_majority_labels() -> None:
-    track = make_runner(fps=30.0, duration_s=2.0, noise_px=1.0)
+    track = make_swinging_runner(fps=30.0, duration_s=2.0, noise_px=1.0)
     mirrored = swap_legs(track, range(track.sizes["time"]))
     assert _detected(repair_left_right_swaps(mirrored)) == []
 
 
 def test_missing_frames_are_bridged() -> None:
-    track = make_runner(fps=60.0, duration_s=2.0, noise_px=1.0, seed=3)
+    track = make_swinging_runner(fps=60.0, duration_s=2.0, noise_px=1.0, seed=3)
     pos = track["position"].values.copy()
     pos[[30, 31, 50]] = np.nan  # whole frames lost
     pos[60:90, KP["right_heel"]] = np.nan  # far heel masked for half a second
@@ -136,7 +136,7 @@ def test_missing_frames_are_bridged() -> None:
 
 
 def test_track_without_legs_is_rejected() -> None:
-    track = make_runner(fps=30.0, duration_s=0.5)
+    track = make_swinging_runner(fps=30.0, duration_s=0.5)
     names = [k for k in track["keypoint"].values if k != "left_heel"]
     with pytest.raises(InvalidTrackError, match=r"Expected leg keypoints \['left_heel'\]"):
         repair_left_right_swaps(track.sel(keypoint=names))

@@ -14,12 +14,12 @@ from gait.errors import InvalidTrackError
 from gait.skeleton import KEYPOINTS
 from gait.track import clean_track, from_numpy, load_track, save_track
 
-from .synth import KP, make_runner
+from tests.synth_runner import KP, make_swinging_runner
 
 
 def _rich_track() -> xr.Dataset:
     """A runner with NaNs, duplicates, world landmarks, provenance attrs and cleaning variables."""
-    base = make_runner(fps=30.0, duration_s=1.0, noise_px=1.0, seed=2)
+    base = make_swinging_runner(fps=30.0, duration_s=1.0, noise_px=1.0, seed=2)
     n = base.sizes["time"]
     pos = base["position"].values.copy()
     pos[5:9, KP["right_heel"]] = np.nan
@@ -59,14 +59,14 @@ def test_nc_round_trip_is_identical(tmp_path: Path) -> None:
 
 
 def test_nc_float_arrays_are_compressed(tmp_path: Path) -> None:
-    path = save_track(make_runner(duration_s=1.0), tmp_path / "run.nc")
+    path = save_track(make_swinging_runner(duration_s=1.0), tmp_path / "run.nc")
     with xr.open_dataset(path, engine="h5netcdf") as ds:
         assert ds["position"].encoding.get("zlib") is True
         assert ds["confidence"].encoding.get("zlib") is True
 
 
 def test_save_is_atomic_and_overwrites(tmp_path: Path) -> None:
-    first, second = make_runner(duration_s=0.5), make_runner(duration_s=1.0)
+    first, second = make_swinging_runner(duration_s=0.5), make_swinging_runner(duration_s=1.0)
     target = tmp_path / "run.nc"
     save_track(first, target)
     save_track(second, target)
@@ -76,7 +76,7 @@ def test_save_is_atomic_and_overwrites(tmp_path: Path) -> None:
 
 def test_failed_save_keeps_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
     target = tmp_path / "run.nc"
-    good = make_runner(duration_s=0.5)
+    good = make_swinging_runner(duration_s=0.5)
     save_track(good, target)
     bad = good.assign_attrs(tags=["a", "b"])
     with pytest.raises(InvalidTrackError, match="attribute 'tags' is a list"):
@@ -99,7 +99,7 @@ def test_csv_round_trip_values_and_attrs(tmp_path: Path) -> None:
 
 
 def test_csv_layout(tmp_path: Path) -> None:
-    track = make_runner(duration_s=0.5)
+    track = make_swinging_runner(duration_s=0.5)
     path = save_track(track, tmp_path / "run.csv")
     lines = path.read_text(encoding="utf-8").splitlines()
     comments = [line for line in lines if line.startswith("#")]
@@ -134,7 +134,7 @@ def _foreign_csv(
 
 
 def test_foreign_csv_with_image_size(tmp_path: Path) -> None:
-    track = make_runner(duration_s=1.0)
+    track = make_swinging_runner(duration_s=1.0)
     drop = ("nose_x", "nose_y", "nose_visibility", "left_pinky_visibility")
     loaded = load_track(
         _foreign_csv(tmp_path / "other.csv", track, drop=drop), image_size_px=(1280, 720)
@@ -153,7 +153,7 @@ def test_foreign_csv_with_image_size(tmp_path: Path) -> None:
 
 
 def test_foreign_csv_infers_image_size(tmp_path: Path) -> None:
-    track = make_runner(duration_s=1.0)
+    track = make_swinging_runner(duration_s=1.0)
     loaded = load_track(_foreign_csv(tmp_path / "other.csv", track))
     pos = track["position"].values
     assert loaded.attrs["image_width_px"] == int(np.ceil(np.nanmax(pos[..., 0])))
@@ -162,7 +162,7 @@ def test_foreign_csv_infers_image_size(tmp_path: Path) -> None:
 
 
 def test_foreign_csv_without_time_needs_fps(tmp_path: Path) -> None:
-    track = make_runner(duration_s=1.0)
+    track = make_swinging_runner(duration_s=1.0)
     path = _foreign_csv(tmp_path / "other.csv", track, time=False)
     with pytest.raises(InvalidTrackError, match="no 'time_s' column; pass fps="):
         load_track(path, image_size_px=(1280, 720))
@@ -172,7 +172,7 @@ def test_foreign_csv_without_time_needs_fps(tmp_path: Path) -> None:
 
 
 def test_foreign_csv_with_free_text_comments(tmp_path: Path) -> None:
-    track = make_runner(duration_s=0.5)
+    track = make_swinging_runner(duration_s=0.5)
     path = _foreign_csv(tmp_path / "other.csv", track)
     path.write_text("# exported by SomeTool 2.1\n" + path.read_text())
     loaded = load_track(path, image_size_px=(1280, 720))
@@ -244,7 +244,7 @@ def test_load_nc_that_is_not_a_track(tmp_path: Path) -> None:
 
 
 def test_load_nc_with_backward_times(tmp_path: Path) -> None:
-    track = make_runner(duration_s=0.5)
+    track = make_swinging_runner(duration_s=0.5)
     path = tmp_path / "back.nc"
     backward = track.assign_coords(time=track["time"].values[::-1].copy())
     backward.to_netcdf(path, engine="h5netcdf")
@@ -254,5 +254,5 @@ def test_load_nc_with_backward_times(tmp_path: Path) -> None:
 
 def test_save_unknown_suffix(tmp_path: Path) -> None:
     with pytest.raises(InvalidTrackError, match=r"Cannot save track 'run.json': unknown suffix"):
-        save_track(make_runner(duration_s=0.5), tmp_path / "run.json")
+        save_track(make_swinging_runner(duration_s=0.5), tmp_path / "run.json")
     assert list(tmp_path.iterdir()) == []
