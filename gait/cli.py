@@ -108,6 +108,10 @@ def pose(
     num_poses: Annotated[int, typer.Option(min=1, max=5, help="People tracked per frame (1 is fastest).")] = 1,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes for the clip (default: 2 on long clips).")] = None,
     clean: Annotated[bool, typer.Option(help="Also clean the track (mask, fill gaps, low-pass, fix leg swaps).")] = False,
+    rotate: Annotated[
+        str,
+        typer.Option(help="Clockwise turn for a clip whose picture is turned without metadata: auto, 0, 90, 180 or 270."),
+    ] = "auto",
 ) -> None:
     """Find the runner's 33 pose landmarks in every frame and save the pose track."""
     from gait.config import check_option, check_output_file
@@ -127,7 +131,7 @@ def pose(
     try:
         track = estimate_pose(
             clip,
-            PoseParams(model=model, num_poses=num_poses, workers=workers),
+            PoseParams(model=model, num_poses=num_poses, workers=workers, rotate_deg=rotate),
             slowmo_factor=slowmo_factor,
             progress=progress,
         )
@@ -188,6 +192,10 @@ def analyze(
     rules: Annotated[Path | None, typer.Option(help="TOML file overriding flag thresholds.")] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write overlay.mp4 (skeleton and events on the clip).")] = True,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes for the pose model (default: 2 on long clips).")] = None,
+    rotate: Annotated[
+        str,
+        typer.Option(help="Clockwise turn for a clip whose picture is turned without metadata: auto, 0, 90, 180 or 270."),
+    ] = "auto",
     export: Annotated[
         str | None,
         typer.Option(help="Also write researchers' formats, comma-separated: c3d, trc, mot, cycles, nwb, bids."),
@@ -204,7 +212,8 @@ def analyze(
     """Analyse a running clip: gait events, running metrics, flags and the report."""
     from dataclasses import replace
 
-    from gait.config import AnalysisConfig, check_option
+    from gait.config import AnalysisConfig, ClipSpec, check_option
+    from gait.errors import ConfigError
     from gait.pipeline import run_analysis
 
     slowmo_factor = check_option("slowmo_factor", slowmo_factor, label="--slowmo-factor")
@@ -213,26 +222,27 @@ def analyze(
     base = AnalysisConfig()
     config = replace(
         base,
-        track_fps=fps,
-        pose=replace(base.pose, model=model, workers=workers),
-        slowmo_factor=slowmo_factor,
-        height_cm=height_cm,
+        pose=replace(base.pose, model=model, workers=workers, rotate_deg=rotate),
         view=view,
         rules_path=None if rules is None else str(rules),
     )
+    clips = [
+        ClipSpec(path, slowmo_factor=slowmo_factor, height_cm=height_cm, track_fps=fps)
+        for path in (source, rear)
+        if path is not None
+    ]
     if events is not None:
-        _analyze_with_events(source, events, output, config, rear=rear, video=video, export=export)
+        if rear is not None:
+            raise ConfigError("--events applies to one clip; leave out the rear clip (correct each view's events separately).")
+        _analyze_with_events(source, events, output, clips[0].config(config), video=video, export=export)
         return
     progress = _StageProgress()
     try:
-        extra = {} if rear is None else {"rear": rear}
         exports = tuple((export or "").split(","))
-        analysis, paths = run_analysis(
-            source, output, config, progress=progress, video=video, exports=exports, **extra
-        )
+        session, paths = run_analysis(clips, output, config, progress=progress, video=video, exports=exports)
     finally:
         progress.close()
-    report = analysis.report
+    report = session.report
     cadence = report["metrics"].get("cadence_spm", {}).get("value")
     flags = ", ".join(f["code"] for f in report["flags"]) or "none"
     typer.echo(
@@ -245,17 +255,13 @@ def analyze(
     typer.echo("  wrote " + ", ".join(p.name for p in paths.values()))
 
 
-def _analyze_with_events(
-    source: Path, events: Path, output: Path, config: Any, *, rear: Path | None, video: bool, export: str | None
-) -> None:
+def _analyze_with_events(source: Path, events: Path, output: Path, config: Any, *, video: bool, export: str | None) -> None:
     """``gait analyze TRACK.nc --events EVENTS.csv``: recompute from a stored track with corrected events."""
     from gait.config import check_output_dir
     from gait.errors import ConfigError
     from gait.pipeline import read_events_csv, reanalyze_with_events, write_outputs
     from gait.track import is_track_path, load_track
 
-    if rear is not None:
-        raise ConfigError("--events applies to one clip; leave out the rear clip (correct each view's events separately).")
     if not is_track_path(source):
         raise ConfigError(
             f"--events needs the pose track of the clip ('{source.name}' is not .nc/.csv): make it with 'gait pose', "

@@ -231,4 +231,66 @@ class AnalysisConfig:
         for name in ("view", "track_fps"):
             if out[name] is None:
                 del out[name]  # keeps provenance of existing reports unchanged
+        if out["pose"].get("rotate_deg", 0) is None:
+            del out["pose"]["rotate_deg"]  # automatic (the default): as before the option existed
         return out
+
+
+#: Roles a clip can play in a session (a side clip and a rear clip of the same run).
+ROLES: tuple[str, ...] = ("side", "rear")
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """One clip (or track file) to analyse and what the user says about it, validated once.
+
+    The CLI, the batch manifest rows and the web form all build one; the bounds come from
+    :data:`BOUNDS`. A value left ``None`` is taken from the :class:`AnalysisConfig` the clip is
+    analysed with (:meth:`config`).
+
+    Attributes
+    ----------
+    path
+        The video clip, track file (``.nc``/``.csv``/``.trc``) or OpenPose JSON folder.
+    view
+        ``"side_left"``, ``"side_right"``, ``"rear"``, ``"front"``; ``None`` or ``"detect"``:
+        detected from the landmarks.
+    slowmo_factor, height_cm, track_fps
+        As in :class:`AnalysisConfig`.
+    role
+        ``"side"`` or ``"rear"`` in a session of several clips; ``None``: by position (the first
+        clip is the side clip) and then by the detected views.
+
+    Raises
+    ------
+    ConfigError
+        A value out of :data:`BOUNDS`, an unknown view or role (one sentence).
+    """
+
+    path: Path
+    view: str | None = None
+    slowmo_factor: float | None = None
+    height_cm: float | None = None
+    track_fps: float | None = None
+    role: str | None = None
+
+    def __post_init__(self) -> None:
+        from gait.track.view import VIEWS
+
+        if not isinstance(self.path, Path):
+            object.__setattr__(self, "path", Path(self.path))
+        if self.view == "detect":
+            object.__setattr__(self, "view", None)
+        if self.view is not None and self.view not in VIEWS:
+            raise ConfigError(f"Unknown view '{self.view}' for '{self.path.name}'; use one of {', '.join(VIEWS)} or leave it out to detect it.")
+        if self.role is not None and self.role not in ROLES:
+            raise ConfigError(f"Unknown role '{self.role}' for '{self.path.name}'; use {' or '.join(ROLES)}.")
+        for name in ("slowmo_factor", "height_cm", "track_fps"):
+            object.__setattr__(self, name, check_option(name, getattr(self, name)))
+
+    def config(self, base: AnalysisConfig) -> AnalysisConfig:
+        """``base`` with this clip's own values (those not None) in place."""
+        from dataclasses import replace
+
+        given = {n: getattr(self, n) for n in ("view", "slowmo_factor", "height_cm", "track_fps")}
+        return replace(base, **{n: v for n, v in given.items() if v is not None})

@@ -99,7 +99,7 @@ def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "latin1.csv").write_bytes("frame,time_s,caf\xe9_x\n0,0,1\n".encode("latin-1"))
     from gait.track import load_track, save_track
 
-    save_track(load_track(SAMPLE_TRACK).isel(time=slice(0, 45)), d / "short.nc")
+    save_track(load_track(SAMPLE_TRACK).isel(time=slice(0, 20)), d / "short.nc")
     # batch inputs
     (d / "clips").mkdir()
     (d / "clips" / "x.mp4").write_text("not a video")

@@ -112,7 +112,7 @@ def test_analyze_a_too_short_clip(tmp_path: Path) -> None:
     from gait.track import save_track
 
     short = tmp_path / "short.nc"
-    save_track(load_track(SAMPLE_TRACK).isel(time=slice(0, 45)), short)
+    save_track(load_track(SAMPLE_TRACK).isel(time=slice(0, 20)), short)
     assert_one_line_error(run_gait("analyze", str(short), "-o", str(tmp_path / "a")), "record at least")
 
 

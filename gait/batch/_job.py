@@ -172,14 +172,8 @@ class PipelineJob:
     ) -> tuple[dict[str, Any], pd.DataFrame]:
         from gait.pipeline import run_analysis
 
-        if rear is None:
-            analysis, _ = run_analysis(
-                path, out_dir, config, video=self.video, exports=self.exports
-            )
-            return analysis.report, analysis.metrics.steps
-        session, _ = run_analysis(
-            path, out_dir, config, rear=rear, video=self.video, exports=self.exports
-        )
+        clips = [path] if rear is None else [path, rear]
+        session, _ = run_analysis(clips, out_dir, config, video=self.video, exports=self.exports)
         return session.report, session.metrics.steps
 
 

@@ -16,7 +16,7 @@ to the manifest's folder. Optional columns (empty cells mean "not given"):
     A rear-view clip or track of the same run (relative to the manifest's folder, like ``path``):
     the row is then analysed as a two-view session (``path`` the side view, see
     :func:`gait.pipeline.run_analysis`); shown as ``rear`` in ``clips.csv``. A ``view`` forces the
-    view of the clip whose role it names (:func:`gait.session.role_configs`).
+    view of the clip whose role it names (:func:`gait.pipeline.role_configs`).
 ``view``
     The camera view, ``side_left``, ``side_right``, ``rear`` or ``front``: shown as ``manifest_view``
     in ``clips.csv``, and forced when the analysis configuration has a ``view`` setting.

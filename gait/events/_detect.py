@@ -9,19 +9,47 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gait.events._checks import cadence_note, events_cadence_spm, rhythm_check, running_checks
+from gait.errors import ConfigError
+from gait.events._checks import (
+    cadence_note,
+    events_cadence_spm,
+    fitted_cadence_spm,
+    rhythm_check,
+    running_checks,
+    step_indices,
+)
 from gait.events._cycles import stride_period
 from gait.events._foot import FootEvents, foot_events
-from gait.events._ground import fit_ground_line
+from gait.events._ground import (
+    fit_ground_line,
+    foot_stances,
+    footprints,
+    ground_motion,
+    in_view_span,
+)
 from gait.events._rear import detect_frontal_events
 from gait.events._signals import RunnerSignals, runner_signals
 from gait.events._template import default_bandwidth_s
 from gait.events._types import LOW_FPS_HZ, EventParams, GaitEvents, empty_table
 from gait.notes import QualityNote
 from gait.track import PoseTrack, Rhythm, detect_view, given_view, track_fps, track_rhythm
+from gait.track._rhythm import leg_length_px, xy
 from gait.track.view import NEAR_VISIBILITY_MARGIN, TrackView
 
 DETECTOR = "stride-template/1"
+#: Name and version of the overground (pass-by) method.
+OVERGROUND_DETECTOR = "ground-stance/1"
+#: In-view time (s) below which an overground clip is a pass-by (:func:`_is_passby`): about 4
+#: strides, twice the stride template's minimum per foot.
+PASSBY_MAX_S = 3.0
+#: Shortest contact time kept (s); a toe-off closer to its IC is dropped, not reported.
+MIN_CONTACT_S = 0.05
+#: Fewest contacts for overground events (about one stride: two steps).
+MIN_OVERGROUND_ICS = 3
+#: Initial contact after the foot's ground-relative speed falls below the stance level, and
+#: toe-off after it rises above it again, seconds (fitted on the harness's pass-bys).
+OVERGROUND_IC_OFFSET_S = 0.0
+OVERGROUND_TO_OFFSET_S = -0.060
 #: Ground tilt (deg) above which events are detected again in a frame levelled to the ground.
 LEVEL_TOLERANCE_DEG = 1.0
 #: Fewest frames between an IC's furthest-forward point and the clip's edge.
@@ -31,7 +59,7 @@ MIN_RHYTHM_STRENGTH = 0.4
 
 
 def detect_events(
-    track: PoseTrack, params: EventParams = EventParams(), *, view: str | None = None
+    track: PoseTrack, params: EventParams = EventParams(), *, view: str | TrackView | None = None
 ) -> GaitEvents:
     """Find every initial contact (IC) and toe-off (TO) of both feet.
 
@@ -46,8 +74,9 @@ def detect_events(
     params
         Detection parameters (see :class:`EventParams`).
     view
-        The camera view when known (``"side_left"``, ``"side_right"``, ``"rear"``, ``"front"``);
-        None (default): detected from the landmarks (:func:`gait.track.detect_view`).
+        The camera view when known (``"side_left"``, ``"side_right"``, ``"rear"``, ``"front"``),
+        or the view already read from the clip (:func:`gait.track.clip_view`); None (default):
+        detected from the landmarks (:func:`gait.track.detect_view`).
 
     Returns
     -------
@@ -75,15 +104,43 @@ def detect_events(
     strides per foot; rearfoot, midfoot and forefoot strikers alike (validated on force-plate
     data, see :mod:`gait.validate.harness`).
 
+    Overground pass-bys (a static camera, the runner crossing the image: the pelvis moves across
+    the image about as fast as the feet move about it, :func:`gait.events._ground.ground_motion`;
+    and the runner enters or leaves the frame, or is in view for under :data:`PASSBY_MAX_S`) use
+    :func:`_detect_overground` instead: only the stretch in view, contacts where the foot stops
+    moving relative to the ground, from 3 contacts; ``ground_motion``, ``n_steps`` and
+    ``in_view_s`` of the result say so. Longer overground clips keep the stride template.
+
     When it fails: a panning or hand-held camera (the ground moves in the image unevenly); an
     oblique view that is neither side nor rear (no events, a note); runners that change speed a lot within
     the clip (one average stride is assumed); long occlusions of a foot; sprint starts.
     """
-    view_found = detect_view(track) if view is None else given_view(track, view)
+    if isinstance(view, TrackView):
+        view_found = view
+    else:
+        view_found = detect_view(track) if view is None else given_view(track, view)
     fps = track_fps(track)
-    if view_found.view == "rear":
+    if view_found.view in ("rear", "front"):
         return detect_frontal_events(track, view_found, fps, params)
     return _detect_side(track, view_found, fps, params)
+
+
+def detect_side_events(
+    track: PoseTrack, params: EventParams = EventParams(), *, view: TrackView
+) -> GaitEvents:
+    """The side-view method of :func:`detect_events`, for a track whose view is known.
+
+    Parameters
+    ----------
+    track
+        A pose track, cleaned with :func:`gait.track.clean_track`.
+    params
+        Detection parameters (see :class:`EventParams`).
+    view
+        The clip's view (:func:`gait.track.clip_view`); a view that is not a side view gives no
+        events and a ``view_not_supported`` note.
+    """
+    return _detect_side(track, view, track_fps(track), params)
 
 
 def _detect_side(track: PoseTrack, view: TrackView, fps: float, params: EventParams) -> GaitEvents:
@@ -91,13 +148,16 @@ def _detect_side(track: PoseTrack, view: TrackView, fps: float, params: EventPar
     if view.view not in ("side_left", "side_right"):
         note = QualityNote(
             "view_not_supported",
-            f"The clip was not recognised as a side or rear view (detected: {view.view}); gait "
-            "events need a side view (camera perpendicular to the running direction) or a rear "
-            "view (camera behind the runner at hip height). Front views are not supported yet: "
-            "their foot-motion rule did not hold on the validation data.",
+            f"The clip was not recognised as a side, rear or front view (detected: {view.view}); "
+            "gait events need a side view (camera perpendicular to the running direction) or a "
+            "rear or front view (camera behind or in front of the runner at hip height); film "
+            "the whole body with the camera held still.",
         )
         return _no_events(view, (*view.quality, note), fps, params)
     sig = runner_signals(track, view.forward_sign)
+    motion, ratio = _ground_motion(track, view.forward_sign)
+    if motion == "overground" and _is_passby(track):
+        return _detect_overground(track, view, fps, params, ratio)
     rhythm = track_rhythm(track, view.forward_sign)
     period, strength = _period(sig, rhythm)
     early = _rhythm_note(period, strength, params)
@@ -155,7 +215,249 @@ def _detect_side(track: PoseTrack, view: TrackView, fps: float, params: EventPar
         params=params,
         rhythm_cadence_spm=rhythm_spm,
         cadence_agrees=agrees,
+        ground_motion=motion,
     )
+
+
+def _pelvis_and_feet(track: PoseTrack, sign: float) -> tuple[np.ndarray, dict[str, tuple]]:
+    """Pelvis forward image position and each leg's (heel, toe) forward image positions, in leg
+    lengths (``sign`` x image x / the track's leg length)."""
+    leg = leg_length_px(track)
+    pelvis = sign * (xy(track, "left_hip")[:, 0] + xy(track, "right_hip")[:, 0]) / 2 / leg
+    feet = {
+        f: tuple(sign * xy(track, f"{side}_{p}")[:, 0] / leg for p in ("heel", "foot_index"))
+        for f, side in (("L", "left"), ("R", "right"))
+    }
+    return pelvis, feet
+
+
+def detect_overground_events(
+    track: PoseTrack,
+    view: TrackView,
+    params: EventParams | None = None,
+    *,
+    ground_fwd: tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]] | None = None,
+) -> GaitEvents:
+    """Side-view events of an overground pass-by (:func:`_detect_overground`), for a known view.
+
+    Parameters
+    ----------
+    track
+        The cleaned pose track.
+    view
+        A side view (:func:`gait.track.clip_view`).
+    params
+        Detection parameters (default :class:`EventParams`).
+    ground_fwd
+        ``(pelvis, {"L": (heel, toe), "R": (heel, toe)})``: forward positions relative to the
+        ground, leg lengths, per frame. None (default): the image positions, which are
+        ground-relative for a static camera; a moving camera passes its compensated ones.
+    """
+    if view.view not in ("side_left", "side_right"):
+        raise ConfigError(
+            f"Expected a side view for overground events, got {view.view!r}; pass the clip's "
+            "view from gait.track.clip_view."
+        )
+    _, ratio = _ground_motion(track, view.forward_sign)
+    return _detect_overground(
+        track, view, track_fps(track), params or EventParams(), ratio, ground_fwd
+    )
+
+
+def _is_passby(track: PoseTrack) -> bool:
+    """Whether a clip is a pass-by: the runner enters or leaves the frame, or is in view for less
+    than :data:`PASSBY_MAX_S`.
+
+    Such clips get the ground-stance method (:func:`_detect_overground`); longer overground clips
+    with the runner in view throughout keep the stride template, which needs
+    ``params.min_strides`` strides per foot and was validated on them.
+    """
+    t = track["time"].values.astype(np.float64)
+    hips = np.isfinite(xy(track, "left_hip")[:, 0]) & np.isfinite(xy(track, "right_hip")[:, 0])
+    span = in_view_span(hips)
+    if span.stop - span.start < 2:
+        return False
+    edge = 3  # frames: what cleaning leaves at a clip's ends
+    enters = span.start > edge or span.stop < len(t) - edge
+    return bool(enters or t[span.stop - 1] - t[span.start] < PASSBY_MAX_S)
+
+
+def _ground_motion(track: PoseTrack, sign: float) -> tuple[str, float]:
+    """Treadmill or overground (:func:`gait.events._ground.ground_motion`) for a static camera."""
+    t = track["time"].values.astype(np.float64)
+    pelvis, feet = _pelvis_and_feet(track, sign)
+    rel = [(v[0] + v[1]) / 2 - pelvis for v in feet.values()]
+    return ground_motion(t, pelvis, rel)
+
+
+def _detect_overground(
+    track: PoseTrack,
+    view: TrackView,
+    fps: float,
+    params: EventParams,
+    ratio: float,
+    ground_fwd: tuple[np.ndarray, dict[str, tuple]] | None = None,
+) -> GaitEvents:
+    """Side-view events of a runner crossing the image of a static camera (a pass-by).
+
+    Only the stretch with the runner in view is used (:func:`in_view_span`). Each leg's stances
+    are where its heel or toe stops moving relative to the ground
+    (:func:`gait.events._ground.foot_stances`); stances of either label at one place are one
+    footprint, and the footprints alternate feet (:func:`footprints`), so MediaPipe's leg labels
+    only choose which foot came first. IC and TO are the stance's speed crossings plus
+    :data:`OVERGROUND_IC_OFFSET_S` and :data:`OVERGROUND_TO_OFFSET_S` (fitted on the mocap
+    harness's pass-bys, :mod:`gait.validate.passby`). ``ground_fwd`` (pelvis, per-leg heel and
+    toe forward positions relative to the ground, leg lengths) defaults to the image positions,
+    which are ground-relative for a static camera; a moving camera passes its compensated ones.
+    """
+    t_all = track["time"].values.astype(np.float64)
+    pelvis, feet = _pelvis_and_feet(track, view.forward_sign) if ground_fwd is None else ground_fwd
+    span = in_view_span(np.isfinite(pelvis))
+    t = t_all[span]
+    in_view = (float(t[0]), float(t[-1])) if len(t) else (float("nan"),) * 2
+    ok = np.isfinite(pelvis[span])
+    speed = float(np.median(np.gradient(pelvis[span][ok], t[ok]))) if ok.sum() >= 4 else np.nan
+    stances = [
+        s for f in ("L", "R") for s in foot_stances(t, feet[f][0][span], feet[f][1][span], speed, f)
+    ]
+    rhythm = track_rhythm(track.isel(time=span), view.forward_sign) if len(t) >= 8 else None
+    step_guess = rhythm.step_s if rhythm is not None and np.isfinite(rhythm.step_s) else None
+    prints = footprints(stances, step_guess, speed)
+    ic = np.array([p.ic_s for p in prints]) + OVERGROUND_IC_OFFSET_S
+    to = np.array([p.to_s for p in prints]) + OVERGROUND_TO_OFFSET_S
+    foot = np.array([p.foot for p in prints])
+    # an IC needs the end of the swing before it in view, a TO the start of the next swing after
+    early = ic - in_view[0] < EDGE_FRAMES / fps if np.isfinite(fps) else np.zeros(len(ic), bool)
+    ic, to, foot = ic[~early], to[~early], foot[~early]
+    to = np.where(in_view[1] - to >= EDGE_FRAMES / fps, to, np.nan)
+    to = np.where(to - ic > MIN_CONTACT_S, to, np.nan)  # as in _drop_edges
+    step_s = float(np.median(np.diff(ic))) if len(ic) >= 2 else float("nan")
+    cad, _ = fitted_cadence_spm(ic, step_s) if len(ic) >= 3 else (float("nan"), 0)
+    k = step_indices(ic, step_s) if np.isfinite(step_s) else np.zeros(len(ic), int)
+    n_steps = int(np.sum(np.diff(k) == 1)) if len(k) >= 2 else 0
+    period = 2 * 60.0 / cad if np.isfinite(cad) else None
+    rhythm_spm = _rhythm_cadences(rhythm) if rhythm is not None else {}
+    running, notes = _overground_checks(ic, to, foot, cad, params)
+    agrees, rhythm_notes = rhythm_check(running, cad, rhythm_spm, params)
+    near = view.near_foot
+    table = _overground_table(track, t_all, ic, to, foot, near, params)
+    ground = None
+    if running:
+        contacts = {
+            f: [(a, b) for a, b, g in zip(ic, to, foot, strict=True) if g == f and np.isfinite(b)]
+            for f in ("L", "R")
+        }
+        ground = fit_ground_line(track, contacts, min_span_px=leg_length_px(track))
+    ics = {f: ic[foot == f] for f in ("L", "R")}
+    dur = in_view[1] - in_view[0]
+    passby = QualityNote(
+        "overground_passby",
+        f"The runner crosses the image (overground, static camera) and is in view for {dur:.1f} s "
+        f"({in_view[0]:.2f}-{in_view[1]:.2f} s); {len(ic)} contacts and {n_steps} steps were "
+        "measured there, so cadence and per-step figures rest on those few steps (wider "
+        "uncertainty than a longer clip). Film 6 strides or more (a treadmill, or the camera "
+        "further away) for steadier figures.",
+    )
+    notes = (
+        *view.quality,
+        passby,
+        *notes,
+        *rhythm_notes,
+        *_timing_notes(fps, near, table, ics, params),
+    )
+    return GaitEvents(
+        table=table,
+        view=view.view,
+        direction=view.direction,
+        quality=notes,
+        running=running,
+        detector=OVERGROUND_DETECTOR,
+        near_foot=near,
+        stride_time_s=period,
+        periodicity=float(ratio) if np.isfinite(ratio) else None,
+        ground=ground,
+        fps=fps,
+        params=params,
+        rhythm_cadence_spm=rhythm_spm,
+        cadence_agrees=agrees,
+        ground_motion="overground",
+        n_steps=n_steps,
+        in_view_s=in_view,
+    )
+
+
+def _overground_checks(
+    ic: np.ndarray, to: np.ndarray, foot: np.ndarray, cad: float, params: EventParams
+) -> tuple[bool, tuple[QualityNote, ...]]:
+    """Running? At least :data:`MIN_OVERGROUND_ICS` contacts, a running cadence, a flight phase."""
+    if len(ic) < MIN_OVERGROUND_ICS or not np.isfinite(cad):
+        return False, (
+            QualityNote(
+                "too_few_contacts",
+                f"Only {len(ic)} ground contact(s) were seen while the runner was in view; a "
+                f"cadence needs {MIN_OVERGROUND_ICS} (about one stride). Film a longer stretch "
+                "of the run: stand the camera further back, or film on a treadmill.",
+            ),
+        )
+    note = cadence_note(cad, params)
+    if note is not None:
+        return False, (note,)
+    contact = to - ic
+    step = 60.0 / cad
+    ok = np.isfinite(contact)
+    if ok.any() and float(np.median(contact[ok])) / (2 * step) > params.max_duty_factor:
+        duty = float(np.median(contact[ok])) / (2 * step)
+        return False, (
+            QualityNote(
+                "no_flight_phase",
+                f"Each foot is on the ground for {100 * duty:.0f}% of the stride (running: below "
+                f"{100 * params.max_duty_factor:.0f}%, with a flight phase): this looks like "
+                "walking. No running metrics are reported.",
+            ),
+        )
+    return True, ()
+
+
+def _overground_table(
+    track: PoseTrack,
+    time_s: np.ndarray,
+    ic: np.ndarray,
+    to: np.ndarray,
+    foot: np.ndarray,
+    near: str | None,
+    params: EventParams,
+) -> pd.DataFrame:
+    """Events table of a pass-by; confidence = leg visibility near the event x far-foot factor."""
+    frames = (
+        track["frame"].values.astype(np.int64)
+        if "frame" in track.coords
+        else np.arange(len(time_s))
+    )
+    rows = []
+    for kind, times in (("IC", ic), ("TO", to)):
+        for t, f in zip(times, foot, strict=True):
+            if not np.isfinite(t):
+                continue
+            side = "left" if f == "L" else "right"
+            names = [f"{side}_{p}" for p in ("knee", "ankle", "heel", "foot_index")]
+            m = np.abs(time_s - t) <= 0.1
+            vis = track["confidence"].sel(keypoint=names).values[m]
+            v = float(np.nanmean(vis)) if np.isfinite(vis).any() else 0.5
+            factor = params.far_foot_factor if near is not None and f != near else 1.0
+            k = int(np.argmin(np.abs(time_s - t)))
+            rows.append(
+                {
+                    "foot": str(f),
+                    "type": kind,
+                    "frame": int(frames[k]),
+                    "time_s": float(t),
+                    "confidence": float(np.clip(v * factor, 0, 1)),
+                }
+            )
+    if not rows:
+        return empty_table()
+    table = pd.DataFrame(rows).astype({"frame": np.int64})
+    return table.sort_values(["time_s", "foot"], kind="stable").reset_index(drop=True)
 
 
 def _rhythm_cadences(rhythm: Rhythm) -> dict[str, float]:

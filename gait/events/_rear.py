@@ -7,10 +7,14 @@ image; late in swing it reaches forward (away from the camera, up the image) and
 the belt. The foot-index landmark is therefore highest in the image (a minimum of image y) just
 before initial contact and lowest (a maximum of y) just after toe-off. Both extremes are found
 once per stride, refined to sub-frame time by a parabola, and shifted by offsets measured on the
-mocap harness (:func:`gait.validate.run_rear_validation`). Seen from the front the belt carries
-the stance foot away from the camera and the roles of the two extremes swap, but on the harness
-the front-view extremes fell 20-180 ms from the force-plate events, so :func:`detect_events`
-uses this detector for rear views only.
+mocap harness (:func:`gait.validate.run_rear_validation`).
+
+Seen from the front the belt carries the stance foot away from the camera and the roles of the two
+extremes swap (:data:`RULES`): the swing foot reaches towards the camera and down, so the *heel*
+is lowest in the image at contact (5-15 ms before it on the harness, SD 12-22 ms; the toe's
+lowest point is 17-23 ms after contact and noisier), and the toe is highest in the image 170 ms
+after toe-off (SD 13-20 ms), so front-view contact times are low confidence. Validation:
+``tests/benchmarks/front_view.py``.
 
 The same vertical-position idea is used for sagittal video by DeWitt (2010, toe height for
 toe-off) and Fellin et al. (2010, heel vertical position for foot strike); the perspective cue is
@@ -20,6 +24,7 @@ ours.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -34,6 +39,7 @@ from gait.track import PoseTrack
 from gait.track.view import TrackView
 
 REAR_DETECTOR = "frontal-toe-height/1"
+FRONT_DETECTOR = "frontal-foot-height/front/1"
 #: Toe highest in the image -> force-plate IC, seconds. On the harness the extreme came 29-39 ms
 #: before contact (three trials, 30-240 fps; the foot is already retracting towards the belt).
 IC_OFFSET_S = 0.034
@@ -43,11 +49,120 @@ IC_OFFSET_S = 0.034
 TO_OFFSET_S = -0.045
 #: Largest share of the stride between an IC and its TO.
 MAX_CONTACT_FRACTION = 0.6
+#: Largest change of the runner's apparent size (ratio of the 90th to the 10th percentile of the fitted body
+#: scale over the frames that show the legs) still treated as a treadmill clip. On a treadmill it stays within a few %
+#: (harness: 1.00); overground away from or towards the camera it grows by 2-4 in 3 s (harness,
+#: 2.4-3.5 m/s from 3 m; the real rear clip of ``shared/data/clips``: 2.5).
+MAX_SCALE_RATIO = 1.3
+#: Front view: heel lowest in the image -> force-plate IC, seconds. Seen from the front the swing
+#: foot reaches towards the camera and descends (down the image) until contact, then the belt
+#: carries it away (up the image). On the harness (three trials, 30-240 fps, MediaPipe-sized
+#: noise) the heel's lowest point came 5-15 ms before contact, SD 12-22 ms
+#: (``tests/benchmarks/front_view.py``).
+FRONT_IC_OFFSET_S = 0.011
+#: Front view: foot index highest in the image -> force-plate TO, seconds. The toe's highest point
+#: comes late, 170 +- 13-20 ms after toe-off (the foot keeps rising while it is carried back and
+#: then swings forward), so front-view contact times are low confidence.
+FRONT_TO_OFFSET_S = -0.171
 
 
-def _toe_y(track: PoseTrack, side: str) -> np.ndarray:
-    pos = track["position"].sel(keypoint=f"{side}_foot_index", space="y")
+@dataclass(frozen=True)
+class _Rule:
+    """Which landmark's vertical extreme marks IC and TO in a view, and the offsets to add."""
+
+    ic_keypoint: str
+    to_keypoint: str
+    approach: float  # +1: the stance foot comes towards the camera (rear view), -1: away (front)
+    ic_offset_s: float
+    to_offset_s: float
+    detector: str
+
+
+RULES = {
+    "rear": _Rule("foot_index", "foot_index", 1.0, IC_OFFSET_S, TO_OFFSET_S, REAR_DETECTOR),
+    "front": _Rule(
+        "heel", "foot_index", -1.0, FRONT_IC_OFFSET_S, FRONT_TO_OFFSET_S, FRONT_DETECTOR
+    ),
+}
+
+
+def _toe_y(track: PoseTrack, side: str, part: str = "foot_index") -> np.ndarray:
+    pos = track["position"].sel(keypoint=f"{side}_{part}", space="y")
     return pos.values.astype(np.float64)
+
+
+def body_scale_px(track: PoseTrack) -> np.ndarray:
+    """The runner's leg length in pixels per frame, fitted as a smooth function of time.
+
+    A runner at constant speed towards or away from a static camera has a depth linear in time, so
+    his apparent size is ``1 / (a + b t)``. That model is fitted (robustly: iteratively
+    reweighted least squares) to 1 / (thigh + shank length in px, mean of both legs) over the
+    frames where it is measured. The fit smooths out the periodic foreshortening of the legs
+    (from behind or in front the thigh points towards the camera during swing: the per-frame leg
+    length varies by +-25 % within a stride) and needs only the legs, so frames where only the
+    legs are in view count. On a treadmill ``b`` is ~0 and the scale constant.
+
+    Parameters
+    ----------
+    track
+        A pose track (any view); uses the hips, knees and ankles.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_frames,)`` px, NaN everywhere when fewer than 8 frames have a leg length.
+    """
+    pos = track["position"]
+    legs = []
+    for side in ("left", "right"):
+        hip, knee, ankle = (
+            pos.sel(keypoint=f"{side}_{j}").transpose("time", "space").values.astype(np.float64)
+            for j in ("hip", "knee", "ankle")
+        )
+        legs.append(np.linalg.norm(hip - knee, axis=1) + np.linalg.norm(knee - ankle, axis=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        leg = np.nanmean(np.stack(legs), axis=0)
+    t = track["time"].values.astype(np.float64)
+    ok = np.isfinite(leg) & (leg > 0)
+    if ok.sum() < 8:
+        return np.full(len(t), np.nan)
+    inv, tt = 1.0 / leg[ok], t[ok]
+    design = np.stack([np.ones_like(tt), tt - tt[0]], axis=1)
+    weight = np.ones(len(tt))
+    for _ in range(5):
+        coef = np.linalg.lstsq(design * weight[:, None], inv * weight, rcond=None)[0]
+        resid = inv - design @ coef
+        mad = float(np.median(np.abs(resid))) + 1e-12
+        weight = 1.0 / np.maximum(1.0, np.abs(resid) / (2.0 * mad))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 1.0 / (coef[0] + coef[1] * (t - tt[0]))
+    return np.where(scale > 0, scale, np.nan)
+
+
+def _overground_note(track: PoseTrack, view: str) -> QualityNote | None:
+    """A note when the runner's apparent size changes: overground towards or away from the camera."""
+    scale = body_scale_px(track)
+    leg_seen = np.isfinite(track["position"].sel(keypoint=["left_knee", "right_knee"]).values)
+    ok = np.isfinite(scale) & leg_seen.any(axis=(1, 2))
+    if ok.sum() < 8:
+        return None
+    # the fit's 10th and 90th percentiles over the frames that show the legs: a few frames at the
+    # clip's ends (the runner stepping into view) cannot make the ratio
+    lo, hi = np.percentile(scale[ok], [10, 90])
+    growing = scale[ok][-1] > scale[ok][0]
+    first, last = (lo, hi) if growing else (hi, lo)
+    ratio = hi / lo
+    if ratio <= MAX_SCALE_RATIO:
+        return None
+    way = "away from" if last < first else "towards"
+    return QualityNote(
+        "frontal_overground",
+        f"The runner runs {way} the camera (his legs go from {first:.0f} to {last:.0f} px long): "
+        f"gait events from a {view} view are validated on a treadmill only, where the feet's "
+        "vertical motion marks the contacts; overground it does not (the stance foot rests on "
+        "the ground). Film the run from the side, or on a treadmill from behind or in front.",
+    )
 
 
 def _visibility(track: PoseTrack, side: str) -> np.ndarray:
@@ -93,17 +208,19 @@ def _pair(ic: np.ndarray, to: np.ndarray, period_s: float) -> tuple[np.ndarray, 
 def _foot_table(
     time_s: np.ndarray,
     frame: np.ndarray,
-    y: np.ndarray,
+    y_ic: np.ndarray,
+    y_to: np.ndarray,
     vis: np.ndarray,
     foot: str,
     period_s: float,
-    approach: float,
+    rule: _Rule,
 ) -> pd.DataFrame:
-    """IC and TO rows of one foot (``approach`` +1 rear view, -1 front view)."""
-    ic_raw, ic_prom = _extremes(time_s, -approach * y, period_s)
-    to_raw, to_prom = _extremes(time_s, approach * y, period_s)
-    ic_s, to_s = _pair(ic_raw + IC_OFFSET_S, to_raw + TO_OFFSET_S, period_s)
-    to_prom_map = dict(zip(to_raw + TO_OFFSET_S, to_prom, strict=True))
+    """IC and TO rows of one foot (image y of the IC and TO landmarks, :data:`RULES`)."""
+    approach = rule.approach
+    ic_raw, ic_prom = _extremes(time_s, -approach * y_ic, period_s)
+    to_raw, to_prom = _extremes(time_s, approach * y_to, period_s)
+    ic_s, to_s = _pair(ic_raw + rule.ic_offset_s, to_raw + rule.to_offset_s, period_s)
+    to_prom_map = dict(zip(to_raw + rule.to_offset_s, to_prom, strict=True))
     rows = []
     for kind, times, prom in (
         ("IC", ic_s, ic_prom),
@@ -154,22 +271,31 @@ def detect_frontal_events(
     -------
     GaitEvents
         The same contract as :func:`gait.events.detect_events` for side views; ``near_foot`` is
-        None (neither foot is nearer the camera) and ``ground`` None.
+        None (neither foot is nearer the camera) and ``ground`` None; ``detector`` is
+        :data:`REAR_DETECTOR` or :data:`FRONT_DETECTOR` (the rule of :data:`RULES` used).
+
+    Raises
+    ------
+    ValueError
+        When ``view.view`` is neither ``"rear"`` nor ``"front"``.
 
     Notes
     -----
     Method: see the module docstring. Confidence of an event = mean MediaPipe visibility of the
     leg within 0.1 s, times min(1, prominence of its extreme / the foot's median prominence).
 
-    When it works: treadmill running filmed from behind (or in front) with a fixed camera near hip
+    When it works: treadmill running filmed from behind or in front with a fixed camera near hip
     height, feet in view; at every frame rate from 30 fps (validated on the RBDS mocap projected to
-    a virtual rear camera: IC within about +-10 ms SD, see the validation figures).
+    a virtual rear camera: IC within about +-10 ms SD; front camera: IC 95 % limits about +-35 ms
+    at 30-120 fps, +-25 ms at 240 fps, ``tests/benchmarks/front_view.py``).
 
     When it fails: overground running away from or towards the camera (the stance foot does not
-    approach the camera, so the extremes lose their meaning); a camera at foot height (the
+    approach the camera, so the extremes lose their meaning): detected from the runner's
+    apparent size (:func:`body_scale_px` changing by more than :data:`MAX_SCALE_RATIO`) and
+    refused with the note ``frontal_overground``; a camera at foot height (the
     perspective cue vanishes); feet hidden by the treadmill console or each other. Toe-off is
-    later than force-plate toe-off by a trial-dependent 26-60 ms before the offset correction, so
-    contact and flight times from a rear view are low confidence.
+    later than force-plate toe-off by a trial-dependent 26-60 ms (front view: 170 ms) before the
+    offset correction, so contact and flight times from a rear or front view are low confidence.
     """
     time_s = track["time"].values.astype(np.float64)
     frame = (
@@ -177,7 +303,22 @@ def detect_frontal_events(
         if "frame" in track.coords
         else np.arange(len(time_s))
     )
-    approach = 1.0 if view.view == "rear" else -1.0
+    if view.view not in RULES:
+        raise ValueError(f"Expected a rear or front view, got {view.view!r}.")
+    rule = RULES[view.view]
+    overground = _overground_note(track, view.view)
+    if overground is not None:
+        return _result(
+            empty_table(),
+            view,
+            (*view.quality, overground),
+            False,
+            fps,
+            params,
+            float("nan"),
+            0.0,
+            rule,
+        )
     ys = {f: _toe_y(track, side) for f, side in SIDES}
     period, strength = _period(time_s, ys)
     if not np.isfinite(period) or strength < params.min_periodicity:
@@ -187,7 +328,7 @@ def detect_frontal_events(
             "turning, or too few strides in view). Film at least 6 strides of steady running.",
         )
         return _result(
-            empty_table(), view, (*view.quality, note), False, fps, params, period, strength
+            empty_table(), view, (*view.quality, note), False, fps, params, period, strength, rule
         )
     cad = 120.0 / period  # 2 steps per stride; clearly outside the range: stop before events
     early = cadence_note(cad, params)
@@ -196,10 +337,19 @@ def detect_frontal_events(
         and not 0.85 * params.min_cadence_spm <= cad <= 1.15 * params.max_cadence_spm
     ):
         return _result(
-            empty_table(), view, (*view.quality, early), False, fps, params, period, strength
+            empty_table(), view, (*view.quality, early), False, fps, params, period, strength, rule
         )
     parts = [
-        _foot_table(time_s, frame, ys[f], _visibility(track, side), f, period, approach)
+        _foot_table(
+            time_s,
+            frame,
+            _toe_y(track, side, rule.ic_keypoint),
+            _toe_y(track, side, rule.to_keypoint),
+            _visibility(track, side),
+            f,
+            period,
+            rule,
+        )
         for f, side in SIDES
     ]
     table = (
@@ -218,7 +368,7 @@ def detect_frontal_events(
         "are reliable, contact and flight times are approximate. Add a side-view clip for them.",
     )
     return _result(
-        table, view, (*view.quality, *notes, timing), running, fps, params, period, strength
+        table, view, (*view.quality, *notes, timing), running, fps, params, period, strength, rule
     )
 
 
@@ -241,6 +391,7 @@ def _result(
     params: EventParams,
     period: float,
     strength: float,
+    rule: _Rule,
 ) -> GaitEvents:
     return GaitEvents(
         table=table,
@@ -248,7 +399,7 @@ def _result(
         direction=None,
         quality=notes,
         running=running,
-        detector=REAR_DETECTOR,
+        detector=rule.detector,
         near_foot=None,
         stride_time_s=period if np.isfinite(period) else None,
         periodicity=strength,

@@ -7,6 +7,15 @@ metrics.steps            # one row per step
 """
 
 from gait.metrics._compute import compute_metrics
+from gait.metrics._rear import FRONT_REPORTED
+from gait.metrics._session import (
+    MAX_CADENCE_DIFF_SPM,
+    ViewPart,
+    estimate_phase_offset,
+    match_views,
+    merge_metrics,
+    merge_steps,
+)
 from gait.metrics._types import (
     REAR_METRICS,
     REAR_STEP_COLUMNS,
@@ -18,6 +27,8 @@ from gait.metrics._types import (
 )
 
 __all__ = [
+    "FRONT_REPORTED",
+    "MAX_CADENCE_DIFF_SPM",
     "REAR_METRICS",
     "REAR_STEP_COLUMNS",
     "STEP_COLUMNS",
@@ -25,5 +36,10 @@ __all__ = [
     "GaitMetrics",
     "Metric",
     "MetricParams",
+    "ViewPart",
     "compute_metrics",
+    "estimate_phase_offset",
+    "match_views",
+    "merge_metrics",
+    "merge_steps",
 ]

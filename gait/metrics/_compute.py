@@ -9,7 +9,7 @@ import pandas as pd
 
 from gait.events import GaitEvents, default_bandwidth_s
 from gait.metrics._cadence import cadence_metric, step_period_s
-from gait.metrics._rear import compute_rear_metrics
+from gait.metrics._rear import compute_front_metrics, compute_rear_metrics
 from gait.metrics._summary import interval_uncertainty, missing, summarise
 from gait.metrics._types import STEP_COLUMNS, FootStrike, GaitMetrics, Metric, MetricParams
 from gait.metrics.foot_strike import (
@@ -58,12 +58,15 @@ def compute_metrics(
         When ``events.running`` is False, only ``cadence_spm`` with ``value=None`` and a note, and
         no steps: nothing is guessed from a clip that does not look like running. Rear-view events
         (``events.view == "rear"``) give the rear-view metrics of :mod:`gait.metrics._rear`
-        instead: a side clip never gives a rear metric, nor the reverse.
+        instead, and front-view events those of :func:`gait.metrics._rear.compute_front_metrics`:
+        a side clip never gives a rear metric, nor the reverse.
     """
     if not events.running or events.table.empty:
         return _not_running(events)
     if events.view == "rear":
         return compute_rear_metrics(track, events, params)
+    if events.view == "front":
+        return compute_front_metrics(track, events, params)
     if events.view not in ("side_left", "side_right"):
         raise ValueError(f"Expected events of a side or rear view, got view {events.view!r}.")
     sign = {"image_right": 1.0, "image_left": -1.0}[events.direction or "image_right"]

@@ -28,7 +28,14 @@ from gait.events import GaitEvents
 from gait.metrics import frontal
 from gait.metrics._cadence import cadence_metric, step_period_s
 from gait.metrics._summary import missing, summarise
-from gait.metrics._types import REAR_STEP_COLUMNS, FootStrike, GaitMetrics, Metric, MetricParams
+from gait.metrics._types import (
+    REAR_METRICS,
+    REAR_STEP_COLUMNS,
+    FootStrike,
+    GaitMetrics,
+    Metric,
+    MetricParams,
+)
 from gait.metrics.temporal import contacts_table
 from gait.notes import QualityNote
 from gait.skeleton import SIDE_NAMES
@@ -53,11 +60,11 @@ KNEE_NOTE = (
 class _Frontal:
     """Landmarks in the (lateral, up) frame, sampled or interpolated in time."""
 
-    def __init__(self, track: PoseTrack) -> None:
+    def __init__(self, track: PoseTrack, view: str = "rear") -> None:
         pos = track["position"].transpose("time", "keypoint", "space").values.astype(np.float64)
         self.time_s = track["time"].values.astype(np.float64)
         self.names = [str(k) for k in track["keypoint"].values]
-        self.points = frontal.frontal_xy(pos)
+        self.points = frontal.frontal_xy(pos, view)
 
     def p(self, name: str) -> np.ndarray:
         return self.points[:, self.names.index(name)]
@@ -117,10 +124,10 @@ def _step_width(fr: _Frontal, s: dict[str, np.ndarray], steps: pd.DataFrame) -> 
     return out
 
 
-def _per_step(track: PoseTrack, events: GaitEvents) -> pd.DataFrame:
+def _per_step(track: PoseTrack, events: GaitEvents, view: str = "rear") -> pd.DataFrame:
     """Timing plus the frontal-plane values of every contact (module docstring)."""
     steps = contacts_table(events)
-    fr = _Frontal(track)
+    fr = _Frontal(track, view)
     s = _series(fr)
     rows = []
     for r in steps.itertuples(index=False):
@@ -149,25 +156,32 @@ def _per_step(track: PoseTrack, events: GaitEvents) -> pd.DataFrame:
 STANCE_POINTS = 21
 
 
-def _ensemble_peaks(track: PoseTrack, steps: pd.DataFrame, prefix: str) -> dict[str, float]:
+def _ensemble_peaks(
+    track: PoseTrack, steps: pd.DataFrame, prefix: str, view: str = "rear"
+) -> dict[str, float]:
     """Per foot, the peak of the mean stance curve (each stance resampled from IC to TO).
 
     The peak of each noisy stance is biased upwards (the largest of several noisy samples); averaging
     the stances first and then taking the peak removes most of that bias (measured on the mocap
     harness: hip adduction +8.4 deg at 30 fps with per-step peaks).
     """
-    fr = _Frontal(track)
+    fr = _Frontal(track, view)
     s = _series(fr)
     out: dict[str, float] = {}
     for foot in ("L", "R"):
         rows = [
-            [fr.at(s[f"{prefix}_{foot}"], t) for t in np.linspace(r.ic_time_s, r.to_time_s, STANCE_POINTS)]
+            [
+                fr.at(s[f"{prefix}_{foot}"], t)
+                for t in np.linspace(r.ic_time_s, r.to_time_s, STANCE_POINTS)
+            ]
             for r in steps[steps["foot"] == foot].itertuples(index=False)
             if np.isfinite(r.ic_time_s) and np.isfinite(r.to_time_s) and r.to_time_s > r.ic_time_s
         ]
         curves = np.array(rows, dtype=float).reshape(-1, STANCE_POINTS)
         counts = np.isfinite(curves).sum(axis=0)
-        enough = counts >= max(2, len(curves) // 2)  # a stance phase seen in at least half the steps
+        enough = counts >= max(
+            2, len(curves) // 2
+        )  # a stance phase seen in at least half the steps
         mean = np.where(enough, np.nansum(curves, axis=0) / np.maximum(counts, 1), np.nan)
         out[foot] = float(np.nanmax(mean)) if np.isfinite(mean).any() else float("nan")
     return out
@@ -179,7 +193,9 @@ def _with_ensemble_value(metric: Metric, peaks: dict[str, float]) -> Metric:
     if metric.value is None or not finite:
         return metric
     per_side = {f: (v if np.isfinite(v) else None) for f, v in peaks.items()}
-    note = (metric.note or "") + " Value: peak of the mean stance curve per side; SD: of per-step peaks."
+    note = (
+        metric.note or ""
+    ) + " Value: peak of the mean stance curve per side; SD: of per-step peaks."
     return replace(metric, value=float(np.mean(finite)), per_side=per_side, note=note.strip())
 
 
@@ -248,11 +264,89 @@ def compute_rear_metrics(
         the frontal-plane metrics of the module docstring; ``foot_strike`` is empty (a rear
         view cannot see the foot-strike angle); ``steps`` has :data:`REAR_STEP_COLUMNS`.
     """
-
-    steps = _per_step(track, events)
+    steps = _per_step(track, events, "rear")
     fps = float(events.fps or np.nan)
+    metrics = _timing(steps, events, params, fps, "rear")
+    metrics |= _frontal_metrics(steps, fps)
+    metrics |= _ensembles(track, steps, metrics, "rear")
+    strike = {f: FootStrike(None, None, 0, "low") for f in ("L", "R")}
+    return GaitMetrics(metrics, strike, steps, _quality(fps))
+
+
+#: Front-view metrics the mocap harness supports (``tests/benchmarks/front_view.py``: virtual
+#: front camera at hip height, three RBDS trials, MediaPipe-sized noise with and without the
+#: correlated jitter of severity 2, 30-240 fps; clip-level error = mean over a clip's steps per
+#: side against the truth of the same steps). Pelvic drop 0.5-1.8 deg (target 2.8, the smallest
+#: detectable difference of trained 2D raters), hip adduction as reported (peak of the mean
+#: stance curve) 0.7-1.8 deg, step width 0.03-0.05 pelvis widths (target 0.1), crossover
+#: fraction 0.05-0.11 (the step-width sign). Not supported: the knee frontal-plane projection
+#: angle (2.1-5.8 deg, above 2.8 at 30-60 fps and with jitter at every rate) and femoral
+#: adduction (no per-contact truth on the harness). The others are returned without a value and
+#: with :data:`FRONT_NOT_SUPPORTED`'s note.
+FRONT_REPORTED: frozenset[str] = frozenset(
+    {"pelvic_drop_deg", "hip_adduction_deg", "step_width_pelvis_widths", "crossover_fraction"}
+)
+#: Why a front-view metric has no value.
+FRONT_NOT_SUPPORTED: dict[str, str] = {
+    "rearfoot_eversion_proxy_deg": (
+        "Not measurable from the front: the heel counter faces away from the camera. Film from "
+        "behind at 120 fps or more for it."
+    ),
+}
+FRONT_UNVALIDATED_NOTE = (
+    "Not reported from a front view: the validation harness (virtual front camera) does not "
+    "support it (error above the accuracy target, or no truth to check it against). Film from "
+    "behind for it."
+)
+
+
+def compute_front_metrics(
+    track: PoseTrack, events: GaitEvents, params: MetricParams = MetricParams()
+) -> GaitMetrics:
+    """Front-view metrics of a running clip (the runner's right is on image-left).
+
+    Parameters
+    ----------
+    track
+        The cleaned front-view track the events were detected on.
+    events
+        Front-view events (``events.view == "front"``,
+        :func:`gait.events.detect_frontal_events`), running.
+    params
+        Metric parameters (timing-error model, ``min_steps``).
+
+    Returns
+    -------
+    GaitMetrics
+        The contract of :func:`compute_rear_metrics` (same keys, :data:`REAR_STEP_COLUMNS`), with
+        the lateral axis mirrored (:func:`gait.metrics.frontal.frontal_xy`). Only the metrics in
+        :data:`FRONT_REPORTED` carry a value; the others (the rearfoot proxy, which the front
+        camera cannot see, and those whose harness error exceeded the target) have ``value`` None
+        and a note. ``steps`` keeps every per-step column for inspection, the rearfoot proxy NaN.
+    """
+    steps = _per_step(track, events, "front")
+    steps["rearfoot_eversion_proxy_deg"] = np.nan
+    fps = float(events.fps or np.nan)
+    metrics = _timing(steps, events, params, fps, "front")
+    metrics |= _frontal_metrics(steps, fps)
+    metrics |= _ensembles(track, steps, metrics, "front")
+    for key in REAR_METRICS:
+        if key not in FRONT_REPORTED:
+            unit = metrics[key].unit
+            metrics[key] = missing(unit, FRONT_NOT_SUPPORTED.get(key, FRONT_UNVALIDATED_NOTE))
+    for key in FRONT_REPORTED & metrics.keys():
+        note = (metrics[key].note or "").replace("(rear view)", "(front view)")
+        metrics[key] = replace(metrics[key], note=note)
+    strike = {f: FootStrike(None, None, 0, "low") for f in ("L", "R")}
+    return GaitMetrics(metrics, strike, steps, _front_quality())
+
+
+def _timing(
+    steps: pd.DataFrame, events: GaitEvents, params: MetricParams, fps: float, view: str
+) -> dict[str, Metric]:
     feet = steps["foot"]
-    metrics = {
+    toe_off = "+-20 ms" if view == "rear" else "+-20 ms after a 170 ms correction"
+    return {
         "cadence_spm": cadence_metric(steps, fps, params, step_period_s(events)),  # as side view
         "step_time_s": summarise(steps["step_time_s"], feet, "s", "high"),
         "stride_time_s": summarise(steps["stride_time_s"], feet, "s", "high"),
@@ -261,14 +355,35 @@ def compute_rear_metrics(
             feet,
             "s",
             "low",
-            note="From a rear view: toe-off is timed to about +-20 ms; use a side view.",
+            note=f"From a {view} view: toe-off is timed to about {toe_off}; use a side view.",
         ),
     }
-    metrics |= _frontal_metrics(steps, fps)
-    for key, prefix in (("hip_adduction_deg", "hip"), ("femoral_adduction_deg", "femoral")):
-        metrics[key] = _with_ensemble_value(metrics[key], _ensemble_peaks(track, steps, prefix))
-    strike = {f: FootStrike(None, None, 0, "low") for f in ("L", "R")}
-    return GaitMetrics(metrics, strike, steps, _quality(fps))
+
+
+def _ensembles(
+    track: PoseTrack, steps: pd.DataFrame, metrics: dict[str, Metric], view: str
+) -> dict[str, Metric]:
+    return {
+        key: _with_ensemble_value(metrics[key], _ensemble_peaks(track, steps, prefix, view))
+        for key, prefix in (("hip_adduction_deg", "hip"), ("femoral_adduction_deg", "femoral"))
+    }
+
+
+def _front_quality() -> tuple[QualityNote, ...]:
+    return (
+        QualityNote(
+            "frontal_angles_2d",
+            "Pelvic drop, hip adduction and step width come from a front view in 2D: keep the "
+            "camera level, in "
+            "front of the runner at pelvis height and square to the running direction, or the "
+            "angles tilt with it.",
+        ),
+        QualityNote(
+            "front_view_metrics",
+            "Seen from the front, only the metrics the validation supports are reported; the "
+            "rearfoot proxy needs a rear view.",
+        ),
+    )
 
 
 def _quality(fps: float) -> tuple[QualityNote, ...]:

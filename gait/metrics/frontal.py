@@ -1,8 +1,10 @@
-"""Frontal-plane angles from a rear-view track (domain.md section 2.2), per frame.
+"""Frontal-plane angles from a rear- or front-view track (domain.md section 2.2), per frame.
 
-Frame: the runner's frontal plane as the rear camera sees it. ``lateral`` is towards the runner's
-right (+x of the image, which is not mirrored, seen from behind) and ``up`` is ``-y`` (the image y
-axis points down). Every angle is in degrees, from 2D landmarks, so it is a *projection* of the 3D
+Frame: the runner's frontal plane as the camera sees it. ``lateral`` is towards the runner's
+right: +x of the image seen from behind, -x seen from the front (the image is not mirrored; the
+runner's right is on image-left, :mod:`gait.validate.camera`), and ``up`` is ``-y`` (the image y
+axis points down). Once in this frame every angle below has the same definition and sign for both
+views. Every angle is in degrees, from 2D landmarks, so it is a *projection* of the 3D
 angle; sign conventions follow the marker truth of :mod:`gait.validate.truth`.
 
 ``pelvic obliquity``
@@ -37,9 +39,15 @@ import numpy as np
 MEDIAL = {"L": 1.0, "R": -1.0}
 
 
-def frontal_xy(points_px: np.ndarray) -> np.ndarray:
-    """``(..., 2)`` image points -> ``(..., 2)`` (lateral, up) in px for a rear view."""
-    return np.stack([points_px[..., 0], -points_px[..., 1]], axis=-1)
+#: Sign of image x along ``lateral`` (towards the runner's right) per frontal view.
+LATERAL_SIGN = {"rear": 1.0, "front": -1.0}
+
+
+def frontal_xy(points_px: np.ndarray, view: str = "rear") -> np.ndarray:
+    """``(..., 2)`` image points -> ``(..., 2)`` (lateral, up) in px for a rear or front view."""
+    if view not in LATERAL_SIGN:
+        raise ValueError(f"Expected view 'rear' or 'front', got {view!r}.")
+    return np.stack([LATERAL_SIGN[view] * points_px[..., 0], -points_px[..., 1]], axis=-1)
 
 
 def segment_angle_deg(top: np.ndarray, bottom: np.ndarray, toward: float) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, is_dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,37 @@ def input_notes(track: Any) -> list[QualityNote]:
                 "rate the video was filmed at with --fps.",
             )
         )
+    turned = int(track.attrs.get("rotation_applied_deg", 0) or 0)
+    if turned:
+        notes.append(
+            QualityNote(
+                "picture_turned",
+                f"The runner lay sideways or upside down in the picture, which carries no rotation "
+                f"metadata: it was turned {turned} deg clockwise before analysis. Next time hold "
+                "the phone the way the video should be watched, or check its rotation setting.",
+            )
+        )
+    video = _json_attr(track, "video") or {}
+    if video.get("slowmo_source") == "metadata":
+        notes.append(
+            QualityNote(
+                "slowmo_from_metadata",
+                f"The file says it was filmed at {video.get('capture_fps'):g} fps and plays at "
+                f"{video.get('nominal_fps'):g} fps: slow motion by a factor of "
+                f"{float(track.attrs.get('slowmo_factor', 1.0)):g}, so every time was divided by it. "
+                "Give --slowmo-factor if that is wrong.",
+            )
+        )
+    if video.get("frame_conversion") and video.get("n_new_frames"):
+        notes.append(
+            QualityNote(
+                "frames_converted",
+                f"The export {video['frame_conversion']} its pictures to reach its frame rate: only "
+                f"the {int(video['n_new_frames'])} new pictures of {int(video.get('n_frames') or 0)} "
+                "frames were analysed, at their own times. Export slow motion at its capture rate "
+                "(no frame interpolation) for finer timing.",
+            )
+        )
     if int(track.attrs.get("image_size_inferred", 0)):
         notes.append(
             QualityNote(
@@ -133,6 +165,26 @@ def input_notes(track: Any) -> list[QualityNote]:
     return notes
 
 
+def quality_notes(track: Any, cleaned: Any, events: Any, metrics: Any) -> list[QualityNote]:
+    """One view's quality notes, each once: the input's, the events' and the metrics'."""
+    del cleaned  # the cleaning log is in the provenance, not in notes
+    return _unique([*input_notes(track), *events.quality, *metrics.quality])
+
+
+def provenance(track: Any, cleaned: Any, events: Any, config: Any) -> dict[str, Any]:
+    """The ``provenance`` block of one view: versions, model, input, detector, cleaning, config."""
+    return {
+        "gait_version": __version__,
+        "model_name": track.attrs.get("model_name"),
+        "model_sha256": track.attrs.get("model_sha256"),
+        "source_format": track.attrs.get("source_format"),
+        "event_detector": events.detector,
+        "person_selection": _json_attr(track, "person_selection"),
+        "cleaning": _json_attr(cleaned, "cleaning"),
+        "config": _clean(config.to_dict()),
+    }
+
+
 def build_report(
     *, track: Any, cleaned: Any, events: Any, metrics: Any, config: Any, flags: Any, fatigue: Any
 ) -> dict[str, Any]:
@@ -140,7 +192,6 @@ def build_report(
 
     ``flags`` is a :class:`gait.flags.FlagResult` and ``fatigue`` a :class:`gait.flags.FatigueResult`.
     """
-    quality = [*input_notes(track), *events.quality, *metrics.quality]
     report = {
         "schema_version": SCHEMA_VERSION,
         "clip": clip_info(track),
@@ -150,18 +201,76 @@ def build_report(
         "events": events_list(events),
         "metrics": metrics_dict(metrics),
         "foot_strike": {side: _clean(fs) for side, fs in metrics.foot_strike.items()},
-        "quality": [{"code": q.code, "message": q.message} for q in _unique(quality)],
+        "quality": [{"code": q.code, "message": q.message} for q in quality_notes(track, cleaned, events, metrics)],
         **flag_fields(flags, fatigue),
-        "provenance": {
-            "gait_version": __version__,
-            "model_name": track.attrs.get("model_name"),
-            "model_sha256": track.attrs.get("model_sha256"),
-            "source_format": track.attrs.get("source_format"),
-            "event_detector": events.detector,
-            "person_selection": _json_attr(track, "person_selection"),
-            "cleaning": _json_attr(cleaned, "cleaning"),
-            "config": _clean(config.to_dict()),
-        },
+        "provenance": provenance(track, cleaned, events, config),
+    }
+    return _clean(report)
+
+
+#: Provenance fields each further view of a session records (the first view's are the report's own).
+VIEW_PROVENANCE = ("model_name", "model_sha256", "source_format", "event_detector", "person_selection", "cleaning")
+
+
+def build_session_report(
+    views: Sequence[tuple[str, Any]],
+    *,
+    metrics: Mapping[str, Any],
+    source_views: Mapping[str, str],
+    session: Mapping[str, Any],
+    notes: Sequence[QualityNote],
+    flags: Any,
+    fatigue: Any,
+    config: Any,
+) -> dict[str, Any]:
+    """The report of a session of several views of one run (JSON-safe).
+
+    Parameters
+    ----------
+    views
+        ``(role, analysis)`` in role order; each analysis has ``track``, ``cleaned``, ``events``
+        and ``metrics``. The first view gives the clip, direction, running and foot strike.
+    metrics, source_views
+        The merged metrics and the view each came from (:func:`gait.metrics.merge_metrics`).
+    session
+        The matching of the views (:func:`gait.metrics.match_views`).
+    notes
+        Every note of the session, in order (de-duplicated here).
+    flags, fatigue
+        Flags on the merged metrics, fatigue comparison.
+    config
+        The user's configuration (recorded in the provenance).
+    """
+    (_, first), *others = views
+    prov = provenance(first.track, first.cleaned, first.events, config)
+    for role, analysis in others:
+        theirs = provenance(analysis.track, analysis.cleaned, analysis.events, config)
+        prov[role] = {k: theirs[k] for k in VIEW_PROVENANCE}
+    prov["config"] = _clean(config.to_dict())
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "clip": clip_info(first.track),
+        "view": "+".join(a.events.view for _, a in views),
+        "views": [
+            {
+                "role": role,
+                "view": a.events.view,
+                "clip": clip_info(a.track),
+                "detector": a.events.detector,
+                "cadence_spm": a.metrics.value("cadence_spm"),
+                "running": bool(a.events.running),
+            }
+            for role, a in views
+        ],
+        "session": dict(session),
+        "direction": first.events.direction,
+        "running": bool(first.events.running),
+        "events": [{**e, "view": a.events.view} for _, a in views for e in events_list(a.events)],
+        "metrics": {name: {**_clean(m), "source_view": source_views[name]} for name, m in metrics.items()},
+        "foot_strike": {side: _clean(fs) for side, fs in first.metrics.foot_strike.items()},
+        "quality": [q.to_dict() for q in _unique(list(notes))],
+        **flag_fields(flags, fatigue),
+        "provenance": prov,
     }
     return _clean(report)
 

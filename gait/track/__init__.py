@@ -3,7 +3,7 @@
 from gait.track._io import is_track_path, load_track, save_track
 from gait.track._model import PoseTrack, from_numpy, track_fps, validate_track
 from gait.track._rhythm import Rhythm, track_rhythm
-from gait.track.clean import CleanParams, clean_track
+from gait.track.clean import CleanParams, clean_track, clip_view
 from gait.track.view import TrackView, detect_view, given_view
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Rhythm",
     "TrackView",
     "clean_track",
+    "clip_view",
     "detect_view",
     "from_numpy",
     "given_view",

@@ -17,11 +17,12 @@ import xarray as xr
 from scipy.interpolate import CubicSpline, PchipInterpolator
 from scipy.signal import butter, sosfiltfilt
 
+from gait.errors import ConfigError
 from gait.track._labels import repair_leg_labels
 from gait.track._model import PoseTrack
 from gait.track._steps import _TIME_TOL_S, _check_range, _log
 from gait.track._swaps import repair_left_right_swaps
-from gait.track.view import detect_view
+from gait.track.view import TrackView, detect_view, given_view
 
 __all__ = [
     "CleanParams",
@@ -72,13 +73,38 @@ class CleanParams:
         _check_range("min_visibility", self.min_visibility, 0.0, 1.0)
         _check_range("max_gap_s", self.max_gap_s, 0.0, np.inf)
         _check_range("cutoff_hz", self.cutoff_hz, 0.0, np.inf, low_open=True)
-        if not isinstance(self.filter_order, int) or self.filter_order < 1:
-            raise ValueError(
-                f"Expected filter_order to be a positive int, got {self.filter_order!r}."
-            )
+        if isinstance(self.filter_order, bool) or not isinstance(self.filter_order, int) or self.filter_order < 1:
+            raise ConfigError(f"filter_order must be a whole number of at least 1, got {self.filter_order!r}.")
+        if not isinstance(self.repair_swaps, bool):
+            raise ConfigError(f"repair_swaps must be True or False, got {self.repair_swaps!r}.")
 
 
-def clean_track(track: PoseTrack, params: CleanParams = CleanParams()) -> PoseTrack:
+def clip_view(track: PoseTrack, params: CleanParams = CleanParams(), *, given: str | None = None) -> TrackView:
+    """The camera view of a raw pose track, right after pose: the first decision of an analysis.
+
+    Read from the trusted points (:func:`mask_duplicate_frames`, :func:`mask_low_confidence`), so
+    that each view can choose its own cleaning (:func:`clean_track`'s ``view``) and methods.
+
+    Parameters
+    ----------
+    track
+        The raw pose track.
+    params
+        Cleaning parameters (``min_visibility`` decides which points are trusted).
+    given
+        The view the user gave (``--view``), else None: detected (:func:`detect_view`).
+    """
+    trusted = mask_low_confidence(mask_duplicate_frames(track), min_visibility=params.min_visibility)
+    return detect_view(trusted) if given is None else given_view(trusted, given)
+
+
+def clean_track(
+    track: PoseTrack,
+    params: CleanParams = CleanParams(),
+    *,
+    view: TrackView | None = None,
+    repair_labels: bool | None = None,
+) -> PoseTrack:
     """Apply the cleaning steps in order and return the cleaned track.
 
     Order: :func:`mask_duplicate_frames`, :func:`mask_low_confidence`,
@@ -86,13 +112,19 @@ def clean_track(track: PoseTrack, params: CleanParams = CleanParams()) -> PoseTr
     :func:`lowpass`. Masking comes first so that labels are judged on trusted points only; labels
     are repaired before gaps are bridged and before filtering, since bridging or smoothing across a
     wrong label would draw a leg through the other.
+
+    ``view``: the clip's view (:func:`clip_view`); None: detected here from the trusted points.
+    ``repair_labels``: whether this view's leg labels are repaired (the view registry says);
+    None: side views only. ``params.repair_swaps`` False turns the repair off in every view.
     """
     out = mask_duplicate_frames(track)
     out = mask_low_confidence(out, min_visibility=params.min_visibility)
     relabelled_away = None
     if params.repair_swaps:
-        view = detect_view(out)
-        if view.view in ("side_left", "side_right"):
+        view = detect_view(out) if view is None else view
+        if repair_labels is None:
+            repair_labels = view.view in ("side_left", "side_right")
+        if repair_labels:
             before = out["position"].notnull()
             out = repair_leg_labels(out, sign=view.forward_sign)
             relabelled_away = before.values & out["position"].isnull().values

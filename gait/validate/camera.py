@@ -32,6 +32,15 @@ of 1.67 sigma gives sigma ~ 3.1 px per axis) and the median second-difference ji
 MediaPipe errors are also temporally correlated and include left/right swaps of the far leg;
 neither is modelled.
 
+Overground (``overground=True``): the RBDS trials are treadmill running; adding the belt speed times
+the time to every point's forward (x) coordinate turns them into overground running at the same
+speed (exact up to air resistance: the stance foot then rests on the lab floor). The runner is at
+the treadmill position (``distance_m`` from the camera) at the first frame and then travels +x:
+away from a ``rear`` camera (shrinking in the image), towards a ``front`` one (growing), across a
+side one. The belt speed is :func:`estimate_belt_speed_m_s` unless given. The noise of each frame is then
+scaled with the runner's apparent size (``distance_m`` over the hip midpoint's depth), with a floor
+of :data:`MIN_NOISE_PX`, so it stays 0.9 % of the body height in the image.
+
 Visibility: :data:`NEAR_VISIBILITY` for the camera-side leg and hip, :data:`FAR_VISIBILITY` for
 the other side in side views, :data:`FRONTAL_VISIBILITY` for both sides in rear/front views; NaN
 (and NaN positions) for keypoints the mocap cannot give (face, shoulders, arms: there are no trunk
@@ -60,6 +69,8 @@ FAR_VISIBILITY = 0.75
 FRONTAL_VISIBILITY = 0.90
 NOISE_FRACTION = 0.009
 FRAME_FILL = 0.70
+#: Smallest landmark noise SD per axis (px) of an overground clip whose runner has become small.
+MIN_NOISE_PX = 1.0
 
 #: Optical-axis direction (lab frame) and near side of each view.
 _FORWARD = {
@@ -200,6 +211,31 @@ def estimate_stature_m(points_m: Mapping[str, np.ndarray]) -> float:
     return float((np.nanmedian(hip_y) - floor) / HIP_HEIGHT_FRACTION)
 
 
+def estimate_belt_speed_m_s(points_m: Mapping[str, np.ndarray], time_s: np.ndarray) -> float:
+    """Treadmill belt speed of a trial: the median backward speed of the lower heel, m/s.
+
+    In each frame the heel nearer the floor belongs to the stance foot (or, in flight, to the foot
+    about to land); its forward velocity is minus the belt speed during stance. Frames where that
+    heel is more than 3 cm above the trial's lowest heel level are left out (flight, swing).
+    """
+    time_s = np.asarray(time_s, dtype=float)
+    heels = [np.asarray(points_m[f"{s}_heel"], dtype=float) for s in ("left", "right")]
+    low = np.where(heels[0][:, 1] <= heels[1][:, 1], 0, 1)
+    rows = np.arange(len(time_s))
+    x = np.where(low == 0, heels[0][:, 0], heels[1][:, 0])
+    y = np.where(low == 0, heels[0][:, 1], heels[1][:, 1])
+    vx = np.gradient(x, time_s)
+    same = np.r_[low[1:] == low[:-1], True] & np.r_[True, low[1:] == low[:-1]]
+    floor = np.nanpercentile(y, 5)
+    ok = same & np.isfinite(vx) & (y <= floor + 0.03) & (rows > 0) & (rows < len(rows) - 1)
+    if ok.sum() < 10:
+        raise ValueError(
+            "Expected a treadmill trial with heel contacts to estimate the belt speed; "
+            "give belt_speed_m_s instead."
+        )
+    return float(-np.median(vx[ok]))
+
+
 def _sample_times(
     time_s: np.ndarray, fps: float, start_s: float, duration_s: float | None, phase_s: float
 ) -> np.ndarray:
@@ -231,6 +267,8 @@ def project_to_camera(
     seed: int = 0,
     start_s: float = 0.0,
     duration_s: float | None = None,
+    overground: bool = False,
+    belt_speed_m_s: float | None = None,
     **attrs: Any,
 ) -> CameraClip:
     """Film 3D joint centres with a virtual camera and return a MediaPipe-like pose track.
@@ -264,6 +302,12 @@ def project_to_camera(
         Seeds the sub-frame phase and the noise.
     start_s, duration_s
         Window of the source to film (source time relative to its first frame).
+    overground
+        Add the belt speed times the time (from the first frame) to every point's forward
+        coordinate: overground running, away from a rear camera, towards a front one (module
+        docstring). The noise then scales with the runner's apparent size per frame.
+    belt_speed_m_s
+        The treadmill speed for ``overground``; default :func:`estimate_belt_speed_m_s` of the points.
     **attrs
         Extra track attributes (e.g. ``trial``).
 
@@ -277,6 +321,16 @@ def project_to_camera(
     pts = {
         k: resample_cubic(time_s, np.asarray(v, dtype=float), t_out) for k, v in points_m.items()
     }
+    speed = 0.0
+    if overground:
+        speed = (
+            estimate_belt_speed_m_s(points_m, time_s) if belt_speed_m_s is None else belt_speed_m_s
+        )
+        if not (np.isfinite(speed) and speed > 0):
+            raise ValueError(f"Expected a positive belt speed for overground, got {speed!r} m/s.")
+        shift = np.zeros((len(t_out), 3))
+        shift[:, 0] = speed * (t_out - t_out[0])
+        pts = {k: v + shift for k, v in pts.items()}
     stature = estimate_stature_m(points_m) if stature_m is None else float(stature_m)
     mid = (np.asarray(points_m["left_hip"]) + np.asarray(points_m["right_hip"])) / 2
     target = np.nanmean(mid, axis=0)
@@ -290,7 +344,14 @@ def project_to_camera(
         if name in pts:
             true_px[:, j] = camera.project(pts[name])
     sigma = NOISE_FRACTION * stature * focal / distance_m if noise_px is None else float(noise_px)
-    noisy = true_px + rng.normal(0.0, 1.0, true_px.shape) * sigma
+    scale = np.ones(len(t_out))
+    if overground:
+        hip_mid = (pts["left_hip"] + pts["right_hip"]) / 2
+        depth = (hip_mid - camera.position_m) @ camera.rotation[2]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(depth > 0, distance_m / depth, np.nan)
+        scale = np.maximum(scale, MIN_NOISE_PX / sigma) if sigma > 0 else scale
+    noisy = true_px + rng.normal(0.0, 1.0, true_px.shape) * sigma * scale[:, None, None]
     conf = np.where(np.isfinite(true_px).all(axis=2), _visibility(view)[None, :], np.nan)
     info = {
         "view": view,
@@ -302,6 +363,7 @@ def project_to_camera(
         "noise_px": sigma,
         "time_offset_s": float(t_out[0]),
         "seed": seed,
+        "overground_speed_m_s": float(speed),
     }
     track = from_numpy(
         noisy,

@@ -13,7 +13,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +31,13 @@ def analyse_clips(
     """Run the pipeline on the uploaded clip(s); returns the report (content of report.json).
 
     With a rear clip the two are analysed as one two-view session (one merged report, see
-    :mod:`gait.session`).
+    :func:`gait.pipeline.analyze`).
     """
-    from gait.config import AnalysisConfig
+    from gait.config import AnalysisConfig, ClipSpec
     from gait.pipeline import run_analysis
 
-    config = replace(AnalysisConfig(), height_cm=height_cm, slowmo_factor=slowmo_factor)
-    if rear is None:
-        analysis, _paths = run_analysis(side, out_dir, config, progress=progress, video=video)
-        return analysis.report
-    session, _paths = run_analysis(side, out_dir, config, rear=rear, progress=progress, video=video)
+    clips = [ClipSpec(p, height_cm=height_cm, slowmo_factor=slowmo_factor) for p in (side, rear) if p is not None]
+    session, _paths = run_analysis(clips, out_dir, AnalysisConfig(), progress=progress, video=video)
     return session.report
 
 

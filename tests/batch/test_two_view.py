@@ -4,7 +4,7 @@
   result key (changing it re-runs the row, and only it), is shown in ``clips.csv``; a missing rear
   file is a failure row; a job that takes no rear clip is one error before the start; Ray gives the
   same tables.
-- With the real pipeline (``gait.pipeline.run_analysis(..., rear=...)``): the sample clip's pose
+- With the real pipeline (``gait.pipeline.run_analysis([side, rear], ...)``): the sample clip's pose
   track as the side view and a rear-view track from motion capture (``gait.validate``).
 """
 

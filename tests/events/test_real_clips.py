@@ -250,8 +250,10 @@ def overground(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     return request.param, annotation, analyse(path)
 
 
-#: The overground clips need what the recordings issue builds (a runner entering and leaving the
-#: frame, a pass-by of 5 contacts, a rear view with the runner growing smaller): known failures.
+#: What the recordings issue has still to build for these clips: contacts within one frame on the
+#: pass-by (MediaPipe's feet slide 4-8 frames past contact there) and any events on the rear view
+#: (the runner shrinks from 650 to 150 px; refused with a note): known failures. The pass-by's
+#: cadence is within the annotation's uncertainty (the ground-stance detector).
 OVERGROUND_TODO = pytest.mark.xfail(
     reason="overground pass-by and rear view: not yet supported (the recordings issue)",
     strict=True,
@@ -259,7 +261,11 @@ OVERGROUND_TODO = pytest.mark.xfail(
 
 
 @pytest.mark.model
-@OVERGROUND_TODO
+@pytest.mark.parametrize(
+    "overground",
+    [pytest.param("side_passby", id="side_passby"), pytest.param("rear", id="rear", marks=OVERGROUND_TODO)],
+    indirect=True,
+)
 def test_overground_cadence_within_annotation_uncertainty(overground) -> None:
     name, annotation, res = overground
     ann = annotated_ic_s(res.track, annotation).sort_values("t")

@@ -286,7 +286,7 @@ def test_cycles_are_the_report_curves(analysis, cycles) -> None:
     summary = cycle_summary(analysis.cleaned, analysis.events.table, analysis.report["direction"])
     for foot in ("L", "R"):
         for variable in ("knee_flexion", "foot_angle"):
-            sel = cycles.query("side == @foot and variable == @variable + '_deg'")
+            sel = cycles[(cycles["side"] == foot) & (cycles["variable"] == f"{variable}_deg")]
             mean = sel.groupby("percent")["value"].mean().to_numpy()
             np.testing.assert_allclose(mean, summary[f"{variable}_{foot}"]["mean"], atol=1e-9)
             assert sel["step"].nunique() == int(summary[f"{variable}_{foot}"]["n"])

@@ -1,4 +1,4 @@
-"""Two-view sessions: a side and a rear clip merged into one report (gait.session, run_analysis(rear=...))."""
+"""Two-view sessions: a side and a rear clip merged into one report (run_analysis([side, rear]))."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 
 from gait.config import AnalysisConfig
 from gait.metrics import REAR_METRICS
-from gait.pipeline import Analysis, run_analysis
+from gait.metrics import MAX_CADENCE_DIFF_SPM, estimate_phase_offset
+from gait.pipeline import Analysis, Session, role_configs, run_analysis
 from gait.report import SCHEMA_FILE
-from gait.session import MAX_CADENCE_DIFF_SPM, Session, estimate_phase_offset, role_configs
 from gait.track import load_track
 
 SCHEMA = json.loads(SCHEMA_FILE.read_text())
@@ -27,7 +27,7 @@ def _codes(report: dict) -> list[str]:
 @pytest.fixture(scope="module")
 def same_run(clips, tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, dict[str, Path]]:
     out = tmp_path_factory.mktemp("same_run")
-    return run_analysis(clips["side"], out, rear=clips["rear"], video=False)
+    return run_analysis([clips["side"], clips["rear"]], out, video=False)
 
 
 def test_same_run_merges_both_views_and_validates(same_run) -> None:
@@ -75,7 +75,7 @@ def test_same_run_cadences_agree(same_run) -> None:
 
 
 def test_different_speeds_disagree(clips, tmp_path: Path) -> None:
-    session, _ = run_analysis(clips["side"], tmp_path, rear=clips["rear_faster"], video=False)
+    session, _ = run_analysis([clips["side"], clips["rear_faster"]], tmp_path, video=False)
     report = session.report
     jsonschema.validate(report, SCHEMA)
     s = report["session"]
@@ -86,7 +86,7 @@ def test_different_speeds_disagree(clips, tmp_path: Path) -> None:
 
 
 def test_swapped_clips_are_noted_and_analysed_by_detected_view(clips, tmp_path: Path) -> None:
-    session, paths = run_analysis(clips["rear"], tmp_path, rear=clips["side"], video=False)
+    session, paths = run_analysis([clips["rear"], clips["side"]], tmp_path, video=False)
     report = session.report
     jsonschema.validate(report, SCHEMA)
     note = next(q for q in report["quality"] if q["code"] == "view_mismatch")
@@ -101,7 +101,7 @@ def test_swapped_clips_are_noted_and_analysed_by_detected_view(clips, tmp_path: 
 
 
 def test_two_side_clips_give_no_rear_metric_and_say_why(clips, tmp_path: Path) -> None:
-    session, _ = run_analysis(clips["side"], tmp_path, rear=clips["side"], video=False)
+    session, _ = run_analysis([clips["side"], clips["side"]], tmp_path, video=False)
     report = session.report
     jsonschema.validate(report, SCHEMA)
     assert report["view"] == "side_left+side_left"
@@ -115,9 +115,7 @@ def test_flags_fire_from_both_views(clips, tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text("[thresholds]\nlow_step_rate = 200\npelvic_drop = 0.5\n")
     config = AnalysisConfig(rules_path=str(rules))
-    session, _ = run_analysis(
-        clips["side"], tmp_path / "out", config, rear=clips["rear"], video=False
-    )
+    session, _ = run_analysis([clips["side"], clips["rear"]], tmp_path / "out", config, video=False)
     flags = {f["code"]: f for f in session.report["flags"]}
     assert {"low_step_rate", "pelvic_drop"} <= set(flags)
     assert flags["low_step_rate"]["metric"] == "cadence_spm"
@@ -154,8 +152,10 @@ def test_fatigue_uses_the_side_clip(same_run) -> None:
 
 
 def test_single_clip_report_has_no_session_fields(clips, tmp_path: Path) -> None:
-    analysis, paths = run_analysis(clips["side"], tmp_path, video=False)
-    assert isinstance(analysis, Analysis)
+    session, paths = run_analysis(clips["side"], tmp_path, video=False)
+    assert isinstance(session, Session) and not session.multi_view
+    (analysis,) = session.analyses
+    assert isinstance(analysis, Analysis) and session.report is analysis.report
     assert not {"views", "session"} & set(analysis.report)
     assert "view" not in analysis.report["events"][0]
     assert "source_view" not in analysis.report["metrics"]["cadence_spm"]
@@ -165,9 +165,8 @@ def test_single_clip_report_has_no_session_fields(clips, tmp_path: Path) -> None
 def test_progress_stages_never_go_back(clips, tmp_path: Path) -> None:
     seen: list[str] = []
     run_analysis(
-        clips["side"],
+        [clips["side"], clips["rear"]],
         tmp_path,
-        rear=clips["rear"],
         video=False,
         progress=lambda s, f: seen.append(s),
     )
@@ -213,7 +212,7 @@ def test_time_scaled_rear_clip_disagrees_too(clips, tmp_path: Path) -> None:
 
     faster = tmp_path / "faster.nc"
     save_track(time_scaled(load_track(clips["rear"]), 171.0 / 157.0), faster)
-    session, _ = run_analysis(clips["side"], tmp_path / "out", rear=faster, video=False)
+    session, _ = run_analysis([clips["side"], faster], tmp_path / "out", video=False)
     assert session.report["session"]["cadence_rear_spm"] == pytest.approx(171, abs=2)
     assert "views_disagree" in _codes(session.report)
 

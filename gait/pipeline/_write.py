@@ -1,0 +1,149 @@
+"""Writing an analysis's files: one function for any number of views."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from gait.config import AnalysisConfig, check_output_dir
+from gait.export import check_formats, write_exports
+from gait.pipeline._analyze import Clips, Prepared, Progress, _share, analyze, as_specs, prepare
+from gait.pipeline._types import Analysis, Session
+from gait.report import write_html, write_steps_csv
+from gait.report.overlay import write_overlay
+from gait.track import save_track
+
+
+def _clip_path(analysis: Analysis) -> Path | None:
+    """The analysed video, when the track came from one that is still there."""
+    src = analysis.track.attrs.get("source_path")
+    if analysis.track.attrs.get("source_format") != "mediapipe" or not src:
+        return None
+    return Path(src) if Path(src).is_file() else None
+
+
+def _headline(analysis: Analysis) -> dict[str, str]:
+    """The few running metrics printed on the overlay video."""
+    lines = {"view": str(analysis.events.view)}
+    for key, label, fmt in (
+        ("cadence_spm", "cadence", "{:.0f} steps/min"),
+        ("contact_time_s", "contact", "{:.3f} s"),
+        ("overstride_leg_lengths", "overstride", "{:.2f} leg lengths"),
+    ):
+        value = analysis.metrics.value(key)
+        if value is not None:
+            lines[label] = fmt.format(value)
+    return lines
+
+
+def _suffix(index: int, role: str) -> str:
+    """File-name suffix of a session's clip: none for the first, ``_<role>`` for the others."""
+    return "" if index == 0 else f"_{role}"
+
+
+def write_outputs(
+    result: Analysis | Session, out_dir: str | Path, *, video: bool = True, progress: Progress | None = None
+) -> dict[str, Path]:
+    """Write ``report.json``, ``steps.csv``, ``report.html``, the raw tracks and the overlays.
+
+    One clip: ``track.nc`` and ``overlay.mp4``. A session of several views: the first clip's as
+    above and each further clip's with its role as suffix (``track_rear.nc``, ``overlay_rear.mp4``);
+    ``steps.csv`` holds every view's steps (``view`` column), ``report.html`` lists the merged
+    metrics and flags, draws the rear clip's pelvis and hip curves and the other plots and the step
+    table from the first clip. Overlays are drawn only for clips that are available (not for
+    track-file input) and when ``video`` is true. Every file is written under a temporary name and
+    renamed when complete.
+    """
+    session = result if isinstance(result, Session) else None
+    analyses = session.analyses if session else (result,)
+    roles = session.roles if session else ("",)
+    report = result.report
+    primary = analyses[0]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"report": out / "report.json", "steps": out / "steps.csv", "html": out / "report.html"}
+    tmp = paths["report"].with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+    tmp.replace(paths["report"])
+    write_steps_csv(result.metrics.steps, paths["steps"])
+    for i, (role, analysis) in enumerate(zip(roles, analyses, strict=True)):
+        key = f"track{_suffix(i, role)}"
+        paths[key] = out / f"{key}.nc"
+        save_track(analysis.track, paths[key])
+    html_kwargs = {}
+    rear = session.rear if session and session.multi_view else None
+    if rear is not None:
+        rear_events = [e for e in report["events"] if e["view"] == rear.events.view]
+        html_kwargs["rear"] = (rear.cleaned, rear_events)
+        html_report = {**report, "events": [e for e in report["events"] if e["view"] == primary.events.view]}
+    else:
+        html_report = report
+    write_html(
+        html_report, paths["html"], track=primary.cleaned, steps=primary.metrics.steps, clip=_clip_path(primary), **html_kwargs
+    )
+    for i, (role, analysis) in enumerate(zip(roles, analyses, strict=True)):
+        clip = _clip_path(analysis)
+        if video and clip is not None:
+            key = f"overlay{_suffix(i, role)}"
+            share = _share(progress, i, len(analyses))
+            paths[key] = write_overlay(
+                clip,
+                analysis.cleaned,
+                analysis.events.table,
+                out / f"{key}.mp4",
+                headline=_headline(analysis),
+                slowmo_factor=analysis.slowmo_factor,
+                progress=None if share is None else (lambda done, total, p=share: p("video", done / max(total, 1))),
+            )
+    return paths
+
+
+def write_session_exports(session: Session, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
+    """Export formats of every clip: the first clip's in ``out_dir``, each other's in ``out_dir/<role>/``."""
+    paths: dict[str, Path] = {}
+    for i, (role, analysis) in enumerate(zip(session.roles, session.analyses, strict=True)):
+        if i == 0:
+            paths |= write_exports(analysis, out_dir, formats)
+        else:
+            paths |= {f"{role}_{k}": v for k, v in write_exports(analysis, out_dir / role, formats).items()}
+    return paths
+
+
+def run_analysis(
+    clips: Clips,
+    out_dir: str | Path,
+    config: AnalysisConfig = AnalysisConfig(),
+    *,
+    progress: Progress | None = None,
+    video: bool = True,
+    exports: Sequence[str] = (),
+) -> tuple[Session, dict[str, Path]]:
+    """Analyse one run (one clip or a side and a rear clip) and write the outputs to ``out_dir``.
+
+    ``clips``: as :func:`gait.pipeline.analyze`. ``exports``: formats of
+    :func:`gait.export.write_exports` (``c3d``, ``trc``, ``mot``, ``cycles``, ``nwb``, ``bids``)
+    written beside the report; in a two-view session the rear clip's go to ``out_dir/rear/``.
+
+    Raises
+    ------
+    GaitError
+        Any user-level problem (bad file, no runner, clip too short), with a one-sentence message;
+        an output folder that cannot be written, export formats that do not exist, a bad rules
+        file or options that cannot apply to the input (:class:`~gait.errors.ConfigError`), before
+        any work is done.
+    """
+    check_output_dir(out_dir)
+    formats = check_formats(exports)
+    specs = as_specs(clips)
+    prepared: Prepared = prepare(config, specs)
+    session = analyze(specs, config, progress=progress, prepared=prepared)
+    if progress is not None:
+        progress("writing", 0.0)
+    paths = write_outputs(session, out_dir, video=video, progress=progress)
+    if formats:
+        paths |= write_session_exports(session, Path(out_dir), formats)
+    return session, paths
+
+
+__all__ = ["run_analysis", "write_outputs", "write_session_exports"]

@@ -1,0 +1,315 @@
+"""Overground pass-bys on the mocap harness: the runner crosses a static virtual side camera.
+
+The RBDS trials are treadmill running: the pelvis stays in place and the stance foot moves back
+with the belt at the trial speed. Adding the trial speed to every point's forward (lab x)
+coordinate turns a trial into overground running at that speed: the stance foot then stands
+still on the lab floor and the whole body crosses a static camera, as in a pass-by filmed by a
+phone on a wall. The force-plate contacts are unchanged (the added motion is uniform).
+
+:func:`film_passby` films such a pass-by: a window of ``lead_s + in_view_s + tail_s`` seconds in
+which the runner's hip midpoint is inside the image for ``in_view_s`` (the camera's field at the
+runner's depth is ``speed * in_view_s`` wide), with MediaPipe-like errors
+(:mod:`gait.validate.errors`). What the image does not show is removed as a pose estimator would:
+a keypoint outside the image has no position and no confidence, and a frame whose hip midpoint
+is outside the image has no landmarks at all (no person detected). So the clip starts and ends
+with empty frames and the runner enters and leaves the frame.
+
+:func:`run_passby_once` scores the detector on one such clip exactly as
+:func:`gait.validate.harness.run_once` does, on the contacts whose IC falls while the runner is
+in view (with the foot inside the image).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gait.errors import ConfigError
+from gait.events import EventParams, detect_events
+from gait.metrics import MetricParams, compute_metrics
+from gait.skeleton import KEYPOINTS
+from gait.track import CleanParams, PoseTrack, clean_track
+from gait.validate.camera import CameraClip, project_to_camera
+from gait.validate.errors import PoseErrorModel, apply_pose_errors
+from gait.validate.harness import FOOT, RunResult, match_events
+from gait.validate.mocap import MocapTrial
+from gait.validate.truth import GroundTruth, cadence_spm
+
+#: Horizontal field of view of the virtual phone camera, degrees: a phone's main camera (26 mm
+#: equivalent) sees about 70 deg across a landscape image.
+FOV_DEG = 70.0
+#: Extra source time around the filmed window (cubic resampling needs neighbours), seconds.
+MARGIN_S = 0.2
+
+
+def trial_speed_m_s(trial: MocapTrial) -> float:
+    """Treadmill speed of a trial, m/s: from its id (``..._runT25`` = 2.5 m/s), else measured.
+
+    The measurement is the median backward velocity of both heels over the middle of each
+    force-plate stance (30-60 % of the contact), where the heel moves with the belt.
+    """
+    m = re.search(r"runT(\d+)", trial.trial_id)
+    if m:
+        return int(m.group(1)) / 10.0
+    t = trial.time_s
+    vel = []
+    for row in trial.contacts.itertuples(index=False):
+        side = {"L": "left", "R": "right"}[row.foot]
+        heel = np.asarray(trial.landmarks_m[f"{side}_heel"])[:, 0]
+        a = row.ic_time_s + 0.3 * (row.to_time_s - row.ic_time_s)
+        b = row.ic_time_s + 0.6 * (row.to_time_s - row.ic_time_s)
+        sel = (t >= a) & (t <= b) & np.isfinite(heel)
+        if sel.sum() >= 3:
+            vel.append(-np.polyfit(t[sel], heel[sel], 1)[0])
+    if not vel:
+        raise ConfigError(
+            f"Expected force-plate contacts in trial {trial.trial_id!r} to measure its speed."
+        )
+    return float(np.median(vel))
+
+
+@dataclass(frozen=True, eq=False)
+class PassBy:
+    """One filmed pass-by: the track, its truth, and where the runner is in view.
+
+    ``in_view`` is the bool per-frame mask of frames with the hip midpoint inside the image;
+    ``speed_m_s`` the running speed; ``field_m`` the camera's field width at the runner's depth.
+    """
+
+    track: PoseTrack
+    truth: GroundTruth
+    in_view: np.ndarray
+    speed_m_s: float
+    field_m: float
+
+
+def film_passby(
+    trial: MocapTrial,
+    *,
+    fps: float,
+    severity: int = 0,
+    seed: int = 0,
+    start_s: float = 0.0,
+    in_view_s: float = 2.0,
+    lead_s: float = 0.3,
+    tail_s: float = 0.5,
+    view: str = "side_left",
+    image_size_px: tuple[int, int] = (1280, 720),
+    fov_deg: float = FOV_DEG,
+    model: PoseErrorModel | None = None,
+) -> PassBy:
+    """Film a trial as an overground pass-by of a static side camera (module docstring).
+
+    Parameters
+    ----------
+    trial
+        The mocap trial (treadmill; its speed is added to the forward coordinate).
+    fps
+        Camera frame rate.
+    severity
+        MediaPipe-like error level (:meth:`PoseErrorModel.at_severity`); ``model`` overrides it.
+    seed
+        Seeds the camera's sub-frame phase, the noise and the errors.
+    start_s
+        Trial time at which the filmed window starts.
+    in_view_s
+        How long the hip midpoint is inside the image, seconds.
+    lead_s, tail_s
+        Empty time before the runner enters and after he leaves, seconds.
+    view
+        ``"side_left"`` (runner faces image-left) or ``"side_right"``.
+    image_size_px, fov_deg
+        Image size and horizontal field of view; the camera stands as far from the runner's
+        path as that field needs to span ``speed * in_view_s``.
+
+    Returns
+    -------
+    PassBy
+    """
+    if view not in ("side_left", "side_right"):
+        raise ConfigError(f"Expected a side view for a pass-by, got {view!r}.")
+    if not (in_view_s > 0 and lead_s >= 0 and tail_s >= 0):
+        raise ConfigError(
+            f"Expected in_view_s > 0 and lead_s, tail_s >= 0, got {in_view_s}, {lead_s}, {tail_s}."
+        )
+    speed = trial_speed_m_s(trial)
+    duration = lead_s + in_view_s + tail_s
+    t_src = trial.time_s
+    t0 = float(t_src[0]) + start_s
+    if t0 + duration + MARGIN_S > t_src[-1] or start_s < MARGIN_S:
+        raise ConfigError(
+            f"Expected a window inside trial {trial.trial_id!r} ({MARGIN_S:.1f}-"
+            f"{trial.duration_s - MARGIN_S:.1f} s), got {start_s:.2f}-{start_s + duration:.2f} s."
+        )
+    # the runner's hip midpoint passes the image centre halfway through the in-view stretch,
+    # and the slice is symmetric about that moment so that the camera aims at it
+    t_mid = t0 + lead_s + in_view_s / 2
+    half = max(lead_s, tail_s) + in_view_s / 2 + MARGIN_S
+    sel = (t_src >= t_mid - half) & (t_src <= t_mid + half)
+    t_slice = t_src[sel]
+    points = {}
+    for name, p in trial.landmarks_m.items():
+        q = np.array(p[sel], dtype=float)
+        q[:, 0] += speed * (t_slice - t_mid)
+        points[name] = q
+    field_m = speed * in_view_s
+    distance_m = field_m / 2 / np.tan(np.radians(fov_deg) / 2)
+    focal = image_size_px[0] * distance_m / field_m
+    clip = project_to_camera(
+        points,
+        t_slice,
+        view=view,
+        fps=fps,
+        image_size_px=image_size_px,
+        distance_m=distance_m,
+        focal_px=focal,
+        stature_m=trial.stature_m,
+        seed=seed,
+        start_s=t0 - float(t_slice[0]),
+        duration_s=duration,
+        trial=trial.trial_id,
+    )
+    truth = trial.ground_truth(clip)
+    model = PoseErrorModel.at_severity(severity) if model is None else model
+    track, _ = apply_pose_errors(clip, truth, model, seed)
+    track, in_view = _out_of_frame(track, clip)
+    track.attrs["passby"] = f"speed {speed:.2f} m/s, field {field_m:.2f} m, in view {in_view_s} s"
+    return PassBy(track, truth, in_view, speed, field_m)
+
+
+def _out_of_frame(track: PoseTrack, clip: CameraClip) -> tuple[PoseTrack, np.ndarray]:
+    """Remove what the image does not show: keypoints outside it, frames without the hips."""
+    w, h = clip.camera.image_size_px
+    true_px = clip.position_true_px
+    with np.errstate(invalid="ignore"):
+        outside = ~(
+            (true_px[..., 0] >= 0)
+            & (true_px[..., 0] < w)
+            & (true_px[..., 1] >= 0)
+            & (true_px[..., 1] < h)
+        )
+    hips = [KEYPOINTS.index("left_hip"), KEYPOINTS.index("right_hip")]
+    hip_x = true_px[:, hips, 0].mean(axis=1)
+    in_view = (hip_x >= 0) & (hip_x < w)
+    outside |= ~in_view[:, None]
+    out = track.copy(deep=True)
+    pos = out["position"].values
+    pos[outside] = np.nan
+    conf = out["confidence"].values
+    conf[outside] = np.nan
+    return out, in_view
+
+
+def in_view_truth(p: PassBy) -> pd.DataFrame:
+    """The true events while the runner is in view, of a foot whose heel is inside the image."""
+    ev = p.truth.events
+    t = p.track["time"].values.astype(float)
+    w = float(p.track.attrs["image_width_px"])
+    keep = []
+    for row in ev.itertuples(index=False):
+        k = int(np.clip(np.searchsorted(t, row.time_s), 0, len(t) - 1))
+        heel_x = p.truth.position_true_px[k, KEYPOINTS.index(f"{row.side}_heel"), 0]
+        keep.append(bool(p.in_view[k]) and bool(0 <= heel_x < w))
+    return ev[np.array(keep, bool)].reset_index(drop=True)
+
+
+def run_passby_once(
+    trial: MocapTrial,
+    *,
+    fps: float,
+    seed: int,
+    severity: int = 0,
+    start_s: float = 1.0,
+    in_view_s: float = 2.0,
+    view: str = "side_left",
+    clean_params: CleanParams | None = None,
+    event_params: EventParams | None = None,
+    metric_params: MetricParams | None = None,
+    match_tol_s: float = 0.15,
+) -> RunResult:
+    """Film one pass-by, detect, and pair with the in-view truth (:func:`in_view_truth`).
+
+    The cadence error is against the force-plate cadence of the in-view contacts; ``n_true``
+    counts the in-view events; false positives are detections of a foot and kind more than half
+    a step from every true event of that foot and kind while in view.
+    """
+    p = film_passby(
+        trial,
+        fps=fps,
+        severity=severity,
+        seed=seed,
+        start_s=start_s,
+        in_view_s=in_view_s,
+        view=view,
+    )
+    cleaned = clean_track(p.track, clean_params or CleanParams())
+    events = detect_events(cleaned, event_params or EventParams())
+    metrics = compute_metrics(cleaned, events, metric_params or MetricParams())
+    truth_ev = in_view_truth(p)
+    n_true, errors, false_pos = {}, {}, {}
+    for kind in ("IC", "TO"):
+        errs, n, fp = [], 0, 0
+        for side, foot in FOOT.items():
+            tt = truth_ev.loc[
+                (truth_ev["side"] == side) & (truth_ev["kind"] == kind.lower()), "time_s"
+            ].to_numpy(float)
+            det = events.of(foot, kind)
+            pairs = match_events(tt, det, match_tol_s)
+            n += len(tt)
+            errs += [float(det[j] - t) for t, j in zip(tt, pairs, strict=True) if j >= 0]
+            fp += int(len(det) - (pairs >= 0).sum())
+        n_true[kind], errors[kind], false_pos[kind] = n, errs, fp
+    ics = truth_ev.loc[truth_ev["kind"] == "ic", "time_s"].to_numpy(float)
+    cad = metrics.value("cadence_spm")
+    return RunResult(
+        trial_id=trial.trial_id,
+        fps=float(fps),
+        seed=int(seed),
+        n_true=n_true,
+        errors_s=errors,
+        false_pos=false_pos,
+        contact_err_s=[],
+        cadence_err_spm=float(cad - cadence_spm(ics)) if cad is not None else float("nan"),
+        running=events.running,
+        severity=int(severity),
+        start_s=float(start_s),
+        cadence_confidence=metrics.metrics["cadence_spm"].confidence,
+    )
+
+
+def passby_summary(runs: Sequence[RunResult]) -> dict[str, float]:
+    """Pool pass-by runs: cadence error, ICs within 1 and 2 frames, IC bias and spread, running %."""
+    runs = list(runs)
+    n_ic = sum(r.n_true["IC"] for r in runs)
+    errs = np.array([e for r in runs for e in r.errors_s["IC"]], float)
+    within = {
+        k: 100.0
+        * sum(int(np.sum(np.abs(r.errors_s["IC"]) <= k / r.fps + 1e-9)) for r in runs)
+        / n_ic
+        if n_ic
+        else float("nan")
+        for k in (1, 2)
+    }
+    cad = np.array([r.cadence_err_spm for r in runs], float)
+    fin = np.isfinite(cad)
+    return {
+        "runs": len(runs),
+        "running_pct": 100.0 * float(np.mean([r.running for r in runs])) if runs else float("nan"),
+        "cadence_reported_pct": 100.0 * float(np.mean(fin)) if runs else float("nan"),
+        "cadence_mae_spm": float(np.mean(np.abs(cad[fin]))) if fin.any() else float("nan"),
+        "cadence_max_abs_spm": float(np.max(np.abs(cad[fin]))) if fin.any() else float("nan"),
+        "ic_n": n_ic,
+        "ic_detected_pct": 100.0 * len(errs) / n_ic if n_ic else float("nan"),
+        "ic_within_1_frame_pct": within[1],
+        "ic_within_2_frames_pct": within[2],
+        "ic_bias_ms": float(errs.mean() * 1000) if errs.size else float("nan"),
+        "ic_sd_ms": float(errs.std(ddof=1) * 1000) if errs.size >= 2 else float("nan"),
+        "ic_false_pos": sum(r.false_pos["IC"] for r in runs),
+        "to_bias_ms": float(np.mean([e for r in runs for e in r.errors_s["TO"]]) * 1000)
+        if any(r.errors_s["TO"] for r in runs)
+        else float("nan"),
+    }

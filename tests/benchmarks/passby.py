@@ -1,0 +1,88 @@
+"""Short overground pass-bys on the mocap harness: cadence and IC accuracy, fps x severity.
+
+Each clip is a force-plate trial turned into overground running at the trial speed and filmed by
+a static virtual side camera (:func:`gait.validate.passby.film_passby`): 0.3 s of empty frames,
+the runner in view for ``--in-view-s`` seconds (2 s: about 5-6 contacts), 0.5 s of empty frames,
+with MediaPipe-like errors of the given severity. Clip ``k`` (trial, start, seed) is the same in
+every cell. Scored against the contacts made while the runner is in view.
+
+    .venv/bin/python tests/benchmarks/passby.py --clips 12
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from gait.validate import list_trials, load_trial
+from gait.validate.passby import passby_summary, run_passby_once
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = 20261202
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mocap", type=Path, default=ROOT.parent / "shared" / "data" / "mocap")
+    ap.add_argument("--clips", type=int, default=12, help="clips per (severity, fps) cell")
+    ap.add_argument("--fps", type=float, action="append", help="repeatable; default 30-240")
+    ap.add_argument("--severity", type=int, action="append", help="repeatable; default 0 and 2")
+    ap.add_argument("--in-view-s", type=float, default=2.0)
+    ap.add_argument("--view", default="side_left", choices=["side_left", "side_right"])
+    args = ap.parse_args()
+    fps_list = args.fps or [30.0, 60.0, 120.0, 240.0]
+    severities = args.severity or [0, 2]
+    trials = [load_trial(args.mocap, t) for t in list_trials(args.mocap)]
+    clips = []
+    for k in range(args.clips):
+        rng = np.random.default_rng([SEED, k])
+        tr = trials[int(rng.integers(len(trials)))]
+        start = float(rng.uniform(1.0, tr.duration_s - 5.0))
+        clips.append((tr, start, int(rng.integers(2**31 - 1))))
+    cols = (
+        "| severity | fps | clips | running % | cadence reported % | cadence MAE spm | "
+        "cadence max err spm | ICs in view | IC det % | IC within 1 frame % | "
+        "IC within 2 frames % | IC bias ms | IC SD ms | IC false pos |"
+    )
+    print(cols)
+    print("|" + "---|" * (cols.count("|") - 1))
+    for sev in severities:
+        for fps in fps_list:
+            t0 = time.perf_counter()
+            runs = [
+                run_passby_once(
+                    tr,
+                    fps=fps,
+                    seed=seed,
+                    severity=sev,
+                    start_s=start,
+                    in_view_s=args.in_view_s,
+                    view=args.view,
+                )
+                for tr, start, seed in clips
+            ]
+            s = passby_summary(runs)
+            cells = [
+                f"{sev}",
+                f"{fps:.0f}",
+                f"{s['runs']}",
+                f"{s['running_pct']:.0f}",
+                f"{s['cadence_reported_pct']:.0f}",
+                f"{s['cadence_mae_spm']:.2f}",
+                f"{s['cadence_max_abs_spm']:.2f}",
+                f"{s['ic_n']}",
+                f"{s['ic_detected_pct']:.0f}",
+                f"{s['ic_within_1_frame_pct']:.0f}",
+                f"{s['ic_within_2_frames_pct']:.0f}",
+                f"{s['ic_bias_ms']:+.1f}",
+                f"{s['ic_sd_ms']:.1f}",
+                f"{s['ic_false_pos']}",
+            ]
+            print("| " + " | ".join(cells) + f" |  <!-- {time.perf_counter() - t0:.0f} s -->")
+
+
+if __name__ == "__main__":
+    main()

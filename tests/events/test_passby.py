@@ -1,0 +1,136 @@
+"""Short overground pass-bys: the runner crosses a static side camera, ~2 s in view, then leaves.
+
+The harness clips are force-plate trials turned into overground running and filmed by a static
+virtual camera (:mod:`gait.validate.passby`); the contacts are the force plates'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from gait.events import DETECTOR, detect_events
+from gait.events._ground import Stance, footprints, in_view_span
+from gait.metrics import compute_metrics
+from gait.track import clean_track
+from gait.validate.harness import match_events
+from gait.validate.passby import film_passby, in_view_truth, run_passby_once
+from tests.conftest import SHARED
+
+MOCAP = SHARED / "data" / "mocap"
+
+pytestmark = pytest.mark.skipif(
+    not (MOCAP / "events").is_dir(), reason=f"mocap data not found at {MOCAP}"
+)
+
+
+@pytest.fixture(scope="module")
+def trials():
+    from gait.validate import list_trials, load_trial
+
+    return {t: load_trial(MOCAP, t) for t in list_trials(MOCAP)}
+
+
+def test_in_view_span_finds_the_longest_stretch() -> None:
+    present = np.zeros(40, bool)
+    present[3:6] = True  # a stray detection
+    present[10:30] = True
+    present[17:19] = False  # a 2-frame gap inside the pass-by is bridged
+    assert in_view_span(present) == slice(10, 30)
+    assert in_view_span(np.zeros(5, bool)) == slice(0, 0)
+
+
+def test_footprints_merge_duplicates_and_alternate() -> None:
+    # four true footprints 0.36 s and 1.0 leg apart, all labelled "L" (MediaPipe's labels stuck on
+    # one leg), one shown twice (the far foot drawn on the near one) and a short false stance
+    # between two footprints (a leg drawn between the legs)
+    stances = [Stance("L", 0.10 + 0.36 * k, 0.30 + 0.36 * k, -3.0 + 1.0 * k) for k in range(4)]
+    stances.append(Stance("R", 0.47, 0.65, -2.0))  # duplicate of the second footprint
+    stances.append(Stance("L", 0.62, 0.66, -1.5))  # false: between footprints 2 and 3
+    prints = footprints(stances, 0.36, 1.0 / 0.36)
+    assert [round(p.ic_s, 2) for p in prints] == [0.10, 0.46, 0.82, 1.18]
+    feet = [p.foot for p in prints]
+    assert feet in (["L", "R", "L", "R"], ["R", "L", "R", "L"])
+
+
+@pytest.mark.parametrize("fps", [30.0, 120.0])
+def test_passby_contacts_and_cadence(trials, fps: float) -> None:
+    # three pass-bys (both runners, both speeds), 2 s in view with empty frames before and after
+    hits, total = 0, 0
+    for k, (trial_id, start) in enumerate(
+        [("RBDS001_runT25", 4.0), ("RBDS001_runT35_c3d", 9.0), ("RBDS0041_runT25", 14.0)]
+    ):
+        p = film_passby(trials[trial_id], fps=fps, seed=k, start_s=start)
+        assert not p.in_view[0] and not p.in_view[-1]  # the runner enters and leaves
+        cleaned = clean_track(p.track)
+        events = detect_events(cleaned)
+        assert events.running, [n.code for n in events.quality]
+        assert events.ground_motion == "overground"
+        assert events.in_view_s is not None
+        t = p.track["time"].values
+        assert events.in_view_s[0] > t[0] and events.in_view_s[1] < t[-1]
+        assert events.n_steps is not None and events.n_steps >= 3
+        assert any(n.code == "overground_passby" for n in events.quality)
+        truth = in_view_truth(p)
+        for side, foot in (("left", "L"), ("right", "R")):
+            tt = truth.loc[(truth["side"] == side) & (truth["kind"] == "ic"), "time_s"].to_numpy()
+            pairs = match_events(tt, events.of(foot, "IC"), 1.0 / fps + 1e-6)
+            hits += int((pairs >= 0).sum())
+            total += len(tt)
+        metrics = compute_metrics(cleaned, events)
+        ics = truth.loc[truth["kind"] == "ic", "time_s"].to_numpy()
+        true_cad = 60.0 * (len(ics) - 1) / (ics[-1] - ics[0])
+        cad = metrics.metrics["cadence_spm"]
+        assert cad.value is not None and abs(cad.value - true_cad) <= 3.0
+        # a few steps: an honest, wide uncertainty and not high confidence
+        assert cad.uncertainty is not None and cad.uncertainty > 0.3
+        assert cad.confidence != "high"
+    # at 120 fps one frame is 8 ms, less than the IC spread (~7 ms SD): two frames there
+    need = 0.8 if fps <= 60 else 0.5
+    assert hits / total >= need, f"{hits}/{total} ICs within one frame at {fps:.0f} fps"
+
+
+def test_too_short_a_passby_says_so(trials) -> None:
+    # 0.6 s in view: at most two contacts; no events, a note saying what to film (the
+    # view is given: so few frames do not tell the view, which is not what is tested here)
+    p = film_passby(trials["RBDS001_runT35_c3d"], fps=60.0, seed=3, start_s=5.0, in_view_s=0.6)
+    events = detect_events(clean_track(p.track), view="side_left")
+    assert not events.running
+    codes = [n.code for n in events.quality]
+    assert "too_few_contacts" in codes, codes
+
+
+def test_treadmill_keeps_the_stride_template(trials) -> None:
+    track, _ = trials["RBDS001_runT25"].to_track(fps=60.0, seed=1, duration_s=8.0)
+    events = detect_events(clean_track(track))
+    assert events.running
+    assert events.ground_motion == "treadmill"
+    assert events.detector == DETECTOR and events.in_view_s is None
+
+
+def test_run_passby_once_scores_in_view_contacts(trials) -> None:
+    r = run_passby_once(trials["RBDS0041_runT25"], fps=60.0, seed=2, start_s=6.0)
+    assert r.n_true["IC"] >= 4 and len(r.errors_s["IC"]) >= 4
+    assert np.isfinite(r.cadence_err_spm)
+
+
+def test_ground_relative_positions_can_be_passed_in(trials) -> None:
+    # what a moving camera will do: pass the foot positions relative to the ground; here the
+    # static camera's own image positions, shifted by a constant, give the same contacts
+    from gait.events._detect import _pelvis_and_feet, detect_overground_events
+    from gait.track import detect_view
+
+    p = film_passby(trials["RBDS001_runT25"], fps=60.0, seed=5, start_s=3.0)
+    cleaned = clean_track(p.track)
+    view = detect_view(cleaned)
+    pelvis, feet = _pelvis_and_feet(cleaned, view.forward_sign)
+    shifted = (pelvis + 7.0, {f: (h + 7.0, t + 7.0) for f, (h, t) in feet.items()})
+    a = detect_overground_events(cleaned, view)
+    b = detect_overground_events(cleaned, view, ground_fwd=shifted)
+    assert a.running and len(a.of("L", "IC")) >= 2
+    np.testing.assert_allclose(a.of("L", "IC"), b.of("L", "IC"))
+    np.testing.assert_allclose(a.of("R", "IC"), b.of("R", "IC"))
+    with pytest.raises(ValueError, match="side view"):
+        detect_overground_events(cleaned, replace(view, view="rear"))
