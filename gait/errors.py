@@ -37,6 +37,10 @@ class ClipTooShortError(GaitError, ValueError):
     """The clip is too short to analyse."""
 
 
+class SpeedChangeError(GaitError, ValueError):
+    """The clip's playback speed changes part-way (a slow-motion edit): one cadence would mix two speeds."""
+
+
 class ConfigError(GaitError, ValueError):
     """An analysis option is out of range or unknown."""
 

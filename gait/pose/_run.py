@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp_proc
+import numbers
 import os
 import time
 from collections.abc import Callable
@@ -13,11 +14,34 @@ from pathlib import Path
 import numpy as np
 
 from gait import __version__
-from gait.errors import NoPersonError
-from gait.pose._models import resolve_model
+from gait.errors import ConfigError, NoPersonError, SpeedChangeError
+from gait.pose._models import ModelFile, resolve_model
+from gait.pose._orient import (
+    Orientation,
+    ProbeScore,
+    RotatedClipError,
+    best_rotation,
+    check_rotation,
+    orientation_from_landmarks,
+    probe_frames,
+    probe_rotations,
+    rotate_frame,
+    rotated_size,
+    rotation_advice,
+)
 from gait.pose._select import select_runner
 from gait.track import PoseTrack, from_numpy
-from gait.video import VideoMeta, file_sha256, iter_frames, prefetch, probe_video
+from gait.video import (
+    VideoMeta,
+    file_sha256,
+    frame_changes,
+    iter_frames,
+    mark_new_frames,
+    prefetch,
+    probe_video,
+    speed_change_message,
+    speed_segments,
+)
 
 #: Frames decoded before a chunk's first frame so the second process's tracker has locked on.
 WARMUP_FRAMES = 20
@@ -51,6 +75,12 @@ class PoseParams:
     workers
         Processes for one clip; ``None`` chooses 2 on machines with >= 2 cores for clips of at least
         600 frames (MediaPipe keeps one core busy per process), else 1.
+    rotate_deg
+        Clockwise rotation (0, 90, 180, 270) applied to the displayed frames (after any rotation
+        metadata) before inference, for clips whose picture is turned without metadata. ``None``
+        (default): automatic; when the runner lies sideways or upside down in the first pass (or
+        nobody is found upright), a probe of a few frames at each rotation picks the one that gives
+        upright poses and the pose stage runs again with it (see :mod:`gait.pose._orient`).
     """
 
     model: str = "full"
@@ -60,6 +90,30 @@ class PoseParams:
     min_tracking_confidence: float = 0.5
     max_input_long_side_px: int | None = 1920
     workers: int | None = None
+    rotate_deg: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, (str, os.PathLike)) or not os.fspath(self.model):
+            raise ConfigError(
+                f"Expected model 'full', 'heavy' or a path to a .task bundle, got {self.model!r}."
+            )
+        for name in ("num_poses", "max_input_long_side_px", "workers"):
+            value = getattr(self, name)
+            if name != "num_poses" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ConfigError(f"Expected {name} to be a whole number >= 1, got {value!r}.")
+        for name in (
+            "min_detection_confidence",
+            "min_presence_confidence",
+            "min_tracking_confidence",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ConfigError(f"Expected {name} to be a number in [0, 1], got {value!r}.")
+            if not 0 <= value <= 1:
+                raise ConfigError(f"Expected {name} in [0, 1], got {value!r}.")
+        object.__setattr__(self, "rotate_deg", check_rotation(self.rotate_deg))  # "auto" -> None
 
 
 @dataclass
@@ -81,8 +135,11 @@ def _init_worker(counter: object) -> None:
     cv2.setNumThreads(1)  # cv2's pool competes with FFmpeg and MediaPipe on 2 cores
 
 
-def _run_chunk(meta: VideoMeta, model_path: Path, params: PoseParams, start: int, stop: int, first: int) -> _Chunk:
-    """Infer frames ``start..stop``; frames before ``first`` only warm up the tracker and are dropped."""
+def _run_chunk(
+    meta: VideoMeta, model_path: Path, params: PoseParams, start: int, stop: int, first: int, rotate_deg: int = 0
+) -> _Chunk:
+    """Infer frames ``start..stop`` turned ``rotate_deg`` clockwise; frames before ``first`` only warm
+    up the tracker and are dropped."""
     from gait.pose._mediapipe import Landmarker, native_logs_silenced
 
     n = stop - first
@@ -103,7 +160,7 @@ def _run_chunk(meta: VideoMeta, model_path: Path, params: PoseParams, start: int
         frames = iter_frames(meta, start=start, stop=stop, max_long_side_px=params.max_input_long_side_px)
         for frame in prefetch(frames):
             ts_ms = round((int(meta.frame_pts[frame.index]) - pts0) * meta.time_base * 1000.0)
-            img, wld = landmarker.detect(frame.rgb, ts_ms)
+            img, wld = landmarker.detect(rotate_frame(frame.rgb, rotate_deg), ts_ms)
             if frame.index >= first:
                 i = frame.index - first
                 image[i], world[i], dup[i], got[i] = img, wld, frame.duplicate, True
@@ -125,14 +182,16 @@ def _choose_workers(params: PoseParams, n_frames: int) -> int:
     return 2 if (os.cpu_count() or 1) >= 2 and n_frames >= MIN_FRAMES_FOR_SPLIT else 1
 
 
-def _infer(meta: VideoMeta, model_path: Path, params: PoseParams, progress: Progress | None) -> list[_Chunk]:
+def _infer(
+    meta: VideoMeta, model_path: Path, params: PoseParams, progress: Progress | None, rotate_deg: int = 0
+) -> list[_Chunk]:
     plan = _plan(meta.n_frames, _choose_workers(params, meta.n_frames))
     if len(plan) == 1 and progress is None:
-        return [_run_chunk(meta, model_path, params, *plan[0])]
+        return [_run_chunk(meta, model_path, params, *plan[0], rotate_deg)]
     ctx = mp_proc.get_context("spawn")
     counter = ctx.Value("l", 0)
     with ctx.Pool(len(plan), initializer=_init_worker, initargs=(counter,)) as pool:
-        pending = pool.starmap_async(_run_chunk, [(meta, model_path, params, *p) for p in plan])
+        pending = pool.starmap_async(_run_chunk, [(meta, model_path, params, *p, rotate_deg) for p in plan])
         while not pending.ready():
             pending.wait(0.25)
             if progress is not None:
@@ -141,6 +200,125 @@ def _infer(meta: VideoMeta, model_path: Path, params: PoseParams, progress: Prog
     if progress is not None:
         progress(counter.value, meta.n_frames)
     return chunks
+
+
+@dataclass
+class _Pass:
+    """One inference pass over a clip, with the runner chosen."""
+
+    rotate_deg: int
+    index: np.ndarray
+    image: np.ndarray
+    world: np.ndarray
+    duplicate: np.ndarray
+    size_px: tuple[int, int]
+    chosen: np.ndarray
+    record: dict
+    seconds: float
+
+    @property
+    def found(self) -> bool:
+        return bool((self.chosen >= 0).any())
+
+    def runner_px(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(position px (n, 33, 2), visibility (n, 33), world m (n, 33, 3)) of the runner, NaN elsewhere."""
+        scale = np.array(self.size_px, dtype=np.float32)
+        rows = np.arange(len(self.index))
+        pick = np.where(self.chosen >= 0, self.chosen, 0)
+        keep = (self.chosen >= 0)[:, None]
+        pos = np.where(keep[..., None], self.image[rows, pick, :, :2] * scale, np.nan)
+        vis = np.where(keep, self.image[rows, pick, :, 2], np.nan)
+        wld = np.where(keep[..., None], self.world[rows, pick], np.nan)
+        return pos, vis, wld
+
+    def detected(self) -> np.ndarray:
+        """(n_frames,) bool over all decode indices: the runner was found."""
+        out = np.zeros(int(self.index.max(initial=-1)) + 1, dtype=bool)
+        out[self.index[self.chosen >= 0]] = True
+        return out
+
+
+def _run_pass(
+    meta: VideoMeta, model: ModelFile, params: PoseParams, progress: Progress | None, rotate_deg: int
+) -> _Pass:
+    t0 = time.perf_counter()
+    chunks = _infer(meta, model.path, params, progress, rotate_deg)
+    elapsed = time.perf_counter() - t0
+    image = np.concatenate([c.image for c in chunks])
+    size = rotated_size(meta.width_px, meta.height_px, rotate_deg)
+    chosen, record = select_runner(image[..., :2] * np.array(size, dtype=np.float32), image[..., 2])
+    return _Pass(
+        rotate_deg,
+        np.concatenate([c.index for c in chunks]),
+        image,
+        np.concatenate([c.world for c in chunks]),
+        np.concatenate([c.duplicate for c in chunks]),
+        size,
+        chosen,
+        record,
+        elapsed,
+    )
+
+
+def _orientation_of(run: _Pass) -> Orientation:
+    pos, _, _ = run.runner_px()
+    return orientation_from_landmarks(pos[run.chosen >= 0])
+
+
+def _probe(
+    meta: VideoMeta, model: ModelFile, params: PoseParams, detected: np.ndarray | None
+) -> dict[int, ProbeScore]:
+    return probe_rotations(
+        meta,
+        model.path,
+        probe_frames(meta.n_frames, detected),
+        max_input_long_side_px=params.max_input_long_side_px,
+        min_detection_confidence=params.min_detection_confidence,
+        min_presence_confidence=params.min_presence_confidence,
+        min_tracking_confidence=params.min_tracking_confidence,
+    )
+
+
+def _auto_rotate(
+    meta: VideoMeta, model: ModelFile, params: PoseParams, progress: Progress | None, first: _Pass
+) -> tuple[_Pass, dict]:
+    """The pass to keep and the record of the orientation check (see :mod:`gait.pose._orient`)."""
+    name = Path(meta.path).name
+    check: dict = {"mode": "auto"}
+    if first.found:
+        orientation = _orientation_of(first)
+        check["first_pass"] = orientation.as_dict()
+        if not orientation.turned:
+            check["applied_deg"] = 0
+            return first, check
+        scores = _probe(meta, model, params, first.detected())
+    else:
+        orientation = None
+        check["first_pass"] = None
+        scores = _probe(meta, model, params, None)
+    check["probe"] = {str(r): asdict(sc) for r, sc in scores.items()}
+    best = best_rotation(scores)
+    if orientation is None:
+        if best in (None, 0):
+            check["applied_deg"] = 0
+            return first, check  # nobody at any rotation: estimate_pose says so
+    elif best is None or best != orientation.fix_deg:
+        raise RotatedClipError(rotation_advice(name, orientation))
+    assert best is not None
+    second = _run_pass(meta, model, params, progress, best)
+    after = _orientation_of(second) if second.found else None
+    check["second_pass"] = after.as_dict() if after is not None else None
+    if after is None or after.head != "up":
+        if orientation is not None:
+            raise RotatedClipError(rotation_advice(name, orientation))
+        check["applied_deg"] = 0
+        return first, check
+    check["applied_deg"] = best
+    check["reason"] = (
+        "runner lay sideways or upside down in the first pass" if orientation is not None
+        else "nobody was found upright; the probe found an upright runner at this rotation"
+    )
+    return second, check
 
 
 def estimate_pose(
@@ -152,6 +330,11 @@ def estimate_pose(
 ) -> PoseTrack:
     """Landmarks of the runner in every frame of a clip, as a raw (uncleaned) pose track.
 
+    With ``params.rotate_deg=None`` (automatic), a clip whose picture is turned without rotation
+    metadata is detected from the first pass and run again turned upright; the track's
+    ``rotation_applied_deg`` attribute says by how much (0: not turned), ``orientation_check`` (JSON)
+    holds the evidence, and positions are in pixels of the upright frame.
+
     Parameters
     ----------
     path
@@ -161,7 +344,8 @@ def estimate_pose(
     slowmo_factor
         Capture rate / playback rate of a slow-motion clip; ``None``: from metadata, else 1.
     progress
-        Called as ``progress(frames_done, frames_total)`` while the model runs.
+        Called as ``progress(frames_done, frames_total)`` while the model runs (from 0 again when a
+        turned clip is run a second time).
 
     Raises
     ------
@@ -170,42 +354,54 @@ def estimate_pose(
     ModelFileError
         Missing or corrupt model.
     NoPersonError
-        Nobody found in any frame.
+        Nobody found in any frame, at any rotation.
+    RotatedClipError
+        The runner lies sideways or upside down and no rotation could be confirmed; the message
+        names the rotation to apply.
+    ConfigError
+        ``params.rotate_deg`` not one of None, 0, 90, 180, 270.
     """
+    rotate = check_rotation(params.rotate_deg)
     meta = probe_video(path, slowmo_factor=slowmo_factor)
     model = resolve_model(params.model)
     t0 = time.perf_counter()
-    chunks = _infer(meta, model.path, params, progress)
+    changes = None
+    if meta.slowmo_source != "none":
+        # a slow-motion export may repeat or blend pictures: only the new ones are analysed
+        changes = frame_changes(meta)
+        meta = mark_new_frames(meta, changes)
+    run = _run_pass(meta, model, params, progress, rotate or 0)
+    if rotate is None:
+        run, check = _auto_rotate(meta, model, params, progress, run)
+    else:
+        check = {"mode": "given", "applied_deg": rotate}
     elapsed = time.perf_counter() - t0
-    index = np.concatenate([c.index for c in chunks])
-    image = np.concatenate([c.image for c in chunks])
-    world = np.concatenate([c.world for c in chunks])
-    dup = np.concatenate([c.duplicate for c in chunks])
-    scale = np.array([meta.width_px, meta.height_px], dtype=np.float32)
-    chosen, record = select_runner(image[..., :2] * scale, image[..., 2])
     name = Path(meta.path).name
-    if (chosen >= 0).sum() == 0:
+    if not run.found:
         raise NoPersonError(
             f"No person was found in '{name}' (0 of {meta.n_frames} frames); film the runner's whole "
             "body, well lit and large in the frame, and try again."
         )
-    rows = np.arange(len(index))
-    pick = np.where(chosen >= 0, chosen, 0)
-    keep = (chosen >= 0)[:, None]
-    pos = np.where(keep[..., None], image[rows, pick, :, :2] * scale, np.nan)
-    vis = np.where(keep, image[rows, pick, :, 2], np.nan)
-    wld = np.where(keep[..., None], world[rows, pick], np.nan)
+    if changes is not None:
+        seen = np.isin(changes.index, run.index[run.chosen >= 0])
+        message = speed_change_message(speed_segments(changes.media_time_s, changes.change, valid=seen), name)
+        if message is not None:
+            raise SpeedChangeError(message)
+    pos, vis, wld = run.runner_px()
+    index, dup = run.index, run.duplicate
     return from_numpy(
         pos,
         vis,
         meta.frame_times_s[index],
         frame=index,
-        image_size_px=(meta.width_px, meta.height_px),
+        image_size_px=run.size_px,
         position_world_m=wld,
-        detected=chosen >= 0,
+        detected=run.chosen >= 0,
         duplicate=dup,
         fps=meta.fps,
         rotation_deg=meta.rotation_deg,
+        rotation_applied_deg=int(run.rotate_deg),
+        orientation_check=json.dumps(check),
         slowmo_factor=meta.slowmo_factor,
         source_path=str(meta.path),
         source_sha256=file_sha256(meta.path),
@@ -213,7 +409,7 @@ def estimate_pose(
         model_name=model.name,
         model_sha256=model.sha256,
         gait_version=__version__,
-        person_selection=json.dumps(record),
+        person_selection=json.dumps(run.record),
         pose_params=json.dumps(asdict(params)),
         video=json.dumps(
             {
@@ -221,6 +417,9 @@ def estimate_pose(
                 "codec": meta.codec,
                 "nominal_fps": meta.nominal_fps,
                 "capture_fps": meta.capture_fps,
+                "slowmo_source": meta.slowmo_source,
+                "frame_conversion": meta.frame_conversion,
+                "n_new_frames": None if meta.new_frames is None else int(meta.n_new_frames),
                 "variable_frame_rate": meta.variable_frame_rate,
                 "n_frames": meta.n_frames,
                 "n_duplicate_frames": int(dup.sum()),

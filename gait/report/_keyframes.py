@@ -11,7 +11,7 @@ import pandas as pd
 
 from gait.errors import GaitError
 from gait.report.overlay import _draw_skeleton, _text
-from gait.video import iter_frames, probe_video
+from gait.video import iter_frames, probe_video, turned
 
 #: Width of the stills embedded in the HTML report.
 STILL_WIDTH_PX = 360
@@ -43,7 +43,7 @@ def ic_stills(
     if clip is None or not Path(clip).is_file():
         return []
     try:
-        meta = probe_video(clip, slowmo_factor=slowmo_factor)
+        meta = turned(probe_video(clip, slowmo_factor=slowmo_factor), int(track.attrs.get("rotation_applied_deg", 0)))
     except GaitError:
         return []
     stills = []

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gait.skeleton import EDGES, KEYPOINTS
-from gait.video import iter_frames, probe_video
+from gait.video import iter_frames, probe_video, turned
 
 #: Long side of the overlay video; smaller than phone video keeps encoding fast and files small.
 OVERLAY_LONG_SIDE_PX = 1280
@@ -88,7 +88,7 @@ def write_overlay(
     headline
         Label -> value text shown in the top-left corner (e.g. ``{"cadence": "169 spm"}``).
     """
-    meta = probe_video(clip, slowmo_factor=slowmo_factor)
+    meta = turned(probe_video(clip, slowmo_factor=slowmo_factor), int(track.attrs.get("rotation_applied_deg", 0)))
     out = Path(out)
     tmp = out.with_name(out.stem + ".part.mp4")
     scale = min(1.0, OVERLAY_LONG_SIDE_PX / max(meta.width_px, meta.height_px))

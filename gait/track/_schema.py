@@ -59,6 +59,8 @@ OPTIONAL_ATTRS: dict[str, str] = {
     "person_selection": "JSON: how the runner was chosen among the people in view",
     "cleaning": "JSON list: the cleaning steps applied, with their parameters",
     "source_format": "where the landmarks came from ('mediapipe', 'csv', ...)",
+    "rotation_applied_deg": "clockwise turn the pose stage applied to frames whose picture was turned without metadata",
+    "orientation_check": "JSON: how the pose stage judged the runner upright (landmarks, probe, passes)",
 }
 
 SCHEMA = "gait.track/1"

@@ -24,7 +24,7 @@ _THUMB_LONG_SIDE_PX = 96
 #: by more than _CHANGE_LEVELS grey levels. Measured: genuine consecutive frames of the shared
 #: clips change >= 0.3 % (a small walker outdoors) to >= 5.7 % (treadmill runner) of the pixels;
 #: repeats re-encoded by x264 change 0-0.2 %.
-_DUPLICATE_MAX_CHANGED = 0.001
+DUPLICATE_MAX_CHANGED = 0.001
 _CHANGE_LEVELS = 4
 
 
@@ -50,15 +50,26 @@ def _to_rgb(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray]:
     return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
-def _thumbnail(luma: np.ndarray) -> np.ndarray:
+def _luma(frame: av.VideoFrame) -> np.ndarray:
+    """The grey (luma) plane of a frame, without colour conversion when it is I420."""
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+        return frame.to_ndarray(format="yuv420p")[: frame.height]
+    return frame.to_ndarray(format="gray")
+
+
+def _thumbnail(luma: np.ndarray, dtype: type = np.int16) -> np.ndarray:
     h, w = luma.shape
     scale = _THUMB_LONG_SIDE_PX / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(luma, size, interpolation=cv2.INTER_AREA).astype(np.int16)
+    if dtype is np.int16:
+        return cv2.resize(luma, size, interpolation=cv2.INTER_AREA).astype(np.int16)
+    return cv2.resize(luma.astype(np.float32), size, interpolation=cv2.INTER_AREA)
 
 
-def _changed_fraction(a: np.ndarray, b: np.ndarray) -> float:
+def changed_fraction(a: np.ndarray, b: np.ndarray) -> float:
+    """Fraction of pixels of two thumbnails (int16 or float) that differ by more than a few grey levels."""
     return float((np.abs(a - b) > _CHANGE_LEVELS).mean())
+
 
 
 def _fit(rgb: np.ndarray, rotation_deg: int, max_long_side_px: int | None) -> np.ndarray:
@@ -77,6 +88,7 @@ def iter_frames(
     start: int = 0,
     stop: int | None = None,
     max_long_side_px: int | None = None,
+    new_frames_only: bool = True,
 ) -> Iterator[Frame]:
     """Decode frames ``start <= index < stop`` of a probed video, upright, with real-world times.
 
@@ -90,6 +102,10 @@ def iter_frames(
     max_long_side_px
         Downscale frames whose long side exceeds this (``None``: never). Only the pixels handed out
         change; landmark coordinates are mapped back to the full displayed size by the caller.
+    new_frames_only
+        When ``meta.new_frames`` is set (:func:`gait.video.mark_new_frames`: a frame-rate-converted
+        export), yield only the new pictures, at their own indices and times; the repeated and
+        blended frames between them are decoded but not converted. Ignored for ordinary clips.
 
     Raises
     ------
@@ -98,7 +114,8 @@ def iter_frames(
     """
     stop = meta.n_frames if stop is None else min(stop, meta.n_frames)
     name = Path(meta.path).name
-    expected = stop - start
+    wanted = meta.new_frames if new_frames_only else None
+    expected = stop - start if wanted is None else int(wanted[start:stop].sum())
     yielded, last_index, prev_thumb = 0, -1, None
     with open_container(meta.path) as container:
         stream = video_stream(container, name)
@@ -114,9 +131,12 @@ def iter_frames(
                     continue  # not a frame of the plan, or a repeat
                 if idx >= stop:
                     break
+                if wanted is not None and not wanted[idx]:
+                    last_index = idx
+                    continue  # a repeat or cross-fade of a converted export
                 rgb, luma = _to_rgb(frame)
                 thumb = _thumbnail(luma)
-                dup = prev_thumb is not None and _changed_fraction(thumb, prev_thumb) < _DUPLICATE_MAX_CHANGED
+                dup = prev_thumb is not None and changed_fraction(thumb, prev_thumb) < DUPLICATE_MAX_CHANGED
                 prev_thumb, last_index = thumb, idx
                 if idx < start:
                     continue
@@ -127,6 +147,54 @@ def iter_frames(
                 f"'{name}' breaks off after frame {last_index + 1} of {meta.n_frames} "
                 "(truncated or corrupt); copy or export the clip again."
             ) from err
+    if yielded < expected and (expected - yielded) > max(2, 0.02 * expected):
+        raise VideoReadError(
+            f"'{name}' ends after {yielded} of {expected} frames (truncated or corrupt); "
+            "copy or export the clip again."
+        )
+
+
+def iter_thumbnails(meta: VideoMeta, *, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """(decode index, grey float32 thumbnail) of frames ``start <= index < stop``, in order.
+
+    The thumbnails are those compared for the ``duplicate`` flag (long side
+    :data:`_THUMB_LONG_SIDE_PX`), of the stored (unrotated) picture, but not rounded to whole grey
+    levels (a cross-fade's small steps would drown in the rounding); no colour conversion is done,
+    so this is several times faster than :func:`iter_frames`.
+
+    Raises
+    ------
+    VideoReadError
+        When the data ends or breaks before ``stop`` (a truncated or corrupt file).
+    """
+    stop = meta.n_frames if stop is None else min(stop, meta.n_frames)
+    name = Path(meta.path).name
+    yielded, last_index = 0, -1
+    with open_container(meta.path) as container:
+        stream = video_stream(container, name)
+        stream.thread_type = "AUTO"
+        if start > 0:
+            container.seek(int(meta.frame_pts[start]), stream=stream, backward=True, any_frame=False)
+        try:
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                idx = int(np.searchsorted(meta.frame_pts, frame.pts))
+                if idx >= len(meta.frame_pts) or meta.frame_pts[idx] != frame.pts or idx <= last_index:
+                    continue
+                if idx >= stop:
+                    break
+                last_index = idx
+                if idx < start:
+                    continue
+                yielded += 1
+                yield idx, _thumbnail(_luma(frame), np.float32)
+        except av.error.FFmpegError as err:
+            raise VideoReadError(
+                f"'{name}' breaks off after frame {last_index + 1} of {meta.n_frames} "
+                "(truncated or corrupt); copy or export the clip again."
+            ) from err
+    expected = stop - start
     if yielded < expected and (expected - yielded) > max(2, 0.02 * expected):
         raise VideoReadError(
             f"'{name}' ends after {yielded} of {expected} frames (truncated or corrupt); "

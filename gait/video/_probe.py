@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -11,9 +14,21 @@ import numpy as np
 
 from gait.config import check_option
 from gait.errors import VideoReadError, file_problem
+from gait.notes import QualityNote
 
-#: Metadata keys that phones use for the true capture rate of a slow-motion clip.
-_CAPTURE_FPS_KEYS = ("com.android.capture.fps", "com.apple.quicktime.capture-fps", "capture_fps")
+#: Metadata keys that phones use for the true capture rate of a slow-motion clip, in order of
+#: preference: Android's camera writes ``com.android.capture.fps`` into the MP4 ``udta/meta`` keys
+#: (FFmpeg shows it as a container tag), Apple's ``com.apple.quicktime.*`` keys are QuickTime
+#: ``mdta`` keys (container or track); the last two are what other tools write (Matroska tags).
+_CAPTURE_FPS_KEYS = (
+    "com.android.capture.fps",
+    "com.apple.quicktime.capture-fps",
+    "com.apple.quicktime.capture.fps",
+    "capture_fps",
+    "capture-fps",
+)
+#: Capture rates outside this range in metadata are taken as garbage and ignored.
+_CAPTURE_FPS_RANGE = (1.0, 10000.0)
 
 #: A slow-motion factor is taken from metadata only when capture rate / playback rate exceeds this.
 _SLOWMO_MIN_RATIO = 1.5
@@ -59,10 +74,26 @@ class VideoMeta:
     """Seconds per pts unit (media time)."""
     frame_times_s: np.ndarray
     """Real-world time of each frame, seconds from the first frame."""
+    slowmo_source: str = "none"
+    """Where ``slowmo_factor`` comes from: ``"given"`` (by the caller), ``"metadata"`` (capture rate
+    in the file above the playback rate) or ``"none"`` (ordinary video, factor 1)."""
+    new_frames: np.ndarray | None = None
+    """Per frame, True for a new picture of a frame-rate-converted export (repeated or blended
+    images), set by :func:`gait.video.mark_new_frames`; ``None``: every frame is new."""
+    frame_conversion: str | None = None
+    """``"repeated"`` or ``"blended"`` when ``new_frames`` is set, else ``None``."""
 
     @property
     def n_frames(self) -> int:
         return len(self.frame_pts)
+
+    @property
+    def n_new_frames(self) -> int:
+        """Frames that are new pictures (all of them unless ``new_frames`` is set)."""
+        return self.n_frames if self.new_frames is None else int(self.new_frames.sum())
+
+    def _used_times_s(self) -> np.ndarray:
+        return self.frame_times_s if self.new_frames is None else self.frame_times_s[self.new_frames]
 
     @property
     def duration_s(self) -> float:
@@ -73,17 +104,23 @@ class VideoMeta:
 
     @property
     def fps(self) -> float:
-        """Real-world frame rate: median of the frame-time differences (nominal if one frame)."""
-        if self.n_frames < 2:
+        """Real-world frame rate: median of the frame-time differences (nominal if one frame).
+
+        With ``new_frames`` set, the rate of the new pictures (30 for a 30 fps recording exported
+        with every picture shown four times at 120 fps).
+        """
+        times = self._used_times_s()
+        if len(times) < 2:
             return self.nominal_fps * self.slowmo_factor
-        return float(1.0 / np.median(np.diff(self.frame_times_s)))
+        return float(1.0 / np.median(np.diff(times)))
 
     @property
     def variable_frame_rate(self) -> bool:
-        """True when frame intervals differ by more than 10 % from their median."""
-        if self.n_frames < 3:
+        """True when frame intervals (of the new pictures) differ by more than 10 % from their median."""
+        times = self._used_times_s()
+        if len(times) < 3:
             return False
-        d = np.diff(self.frame_times_s)
+        d = np.diff(times)
         return bool(np.any(np.abs(d - np.median(d)) > 0.1 * np.median(d)))
 
 
@@ -142,14 +179,78 @@ def video_stream(container: av.container.InputContainer, name: str) -> av.video.
     return container.streams.video[0]
 
 
+def _tag_rate(value: object) -> float | None:
+    """A frame rate from a metadata value: ``"240"``, ``"240.000000"``, ``"240000/1001"``; else None."""
+    try:
+        text = str(value).strip().split()[0]
+        rate = float(Fraction(text)) if "/" in text else float(text)
+    except (ValueError, ZeroDivisionError, IndexError):
+        return None
+    lo, hi = _CAPTURE_FPS_RANGE
+    return rate if math.isfinite(rate) and lo <= rate <= hi else None
+
+
+def _tag_key(key: str) -> str:
+    """A metadata key as compared: lower case, without a QuickTime language suffix (``-eng``)."""
+    k = key.strip().lower()
+    base, _, lang = k.rpartition("-")
+    return base if base in _CAPTURE_FPS_KEYS and len(lang) == 3 and lang.isalpha() else k
+
+
+def capture_fps_from_tags(*tags: Mapping[str, object]) -> float | None:
+    """The capture rate a phone stored in metadata tags, or ``None``.
+
+    Parameters
+    ----------
+    *tags
+        Tag dictionaries in order of trust, e.g. the video stream's ``metadata`` and then the
+        container's (as PyAV exposes them). Keys are matched without regard to case or a language
+        suffix; values that are not a rate between 1 and 10000 fps are skipped.
+    """
+    for key_wanted in _CAPTURE_FPS_KEYS:
+        for meta in tags:
+            for key, value in meta.items():
+                if _tag_key(key) == key_wanted and (rate := _tag_rate(value)) is not None:
+                    return rate
+    return None
+
+
+def slowmo_from_capture(capture_fps: float | None, playback_fps: float) -> float | None:
+    """Slow-motion factor implied by a capture rate above the playback rate, or ``None``.
+
+    ``None`` when there is no capture rate or it is not more than :data:`_SLOWMO_MIN_RATIO` times the
+    playback rate (a 240 fps phone original stored at 240 fps plays in real time).
+    """
+    if capture_fps is None or not (playback_fps > 0):
+        return None
+    ratio = capture_fps / playback_fps
+    return float(ratio) if ratio > _SLOWMO_MIN_RATIO else None
+
+
 def _capture_fps(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
-    for meta in (dict(stream.metadata), dict(container.metadata)):
-        for key, value in meta.items():
-            if key.lower() in _CAPTURE_FPS_KEYS:
-                try:
-                    return float(value)
-                except ValueError:
-                    continue
+    return capture_fps_from_tags(dict(stream.metadata), dict(container.metadata))
+
+
+def slowmo_note(meta: VideoMeta) -> QualityNote | None:
+    """A note saying where the slow-motion factor came from when it was read from the file, else None.
+
+    Also notes a factor given by the caller that differs from the one the file's metadata implies.
+    """
+    implied = slowmo_from_capture(meta.capture_fps, meta.nominal_fps)
+    if meta.slowmo_source == "metadata":
+        return QualityNote(
+            "slowmo_from_metadata",
+            f"Slow motion read from the clip: captured at {meta.capture_fps:.0f} fps and played at "
+            f"{meta.nominal_fps:.0f} fps, so times were divided by {meta.slowmo_factor:.3g}; give "
+            "--slowmo-factor 1 if the clip was exported at normal speed.",
+        )
+    if meta.slowmo_source == "given" and implied is not None and abs(implied / meta.slowmo_factor - 1) > 0.05:
+        return QualityNote(
+            "slowmo_differs_from_metadata",
+            f"The slow-motion factor given ({meta.slowmo_factor:.3g}) differs from the one the clip's "
+            f"metadata implies ({implied:.3g}: captured at {meta.capture_fps:.0f} fps, played at "
+            f"{meta.nominal_fps:.0f} fps); the factor given was used.",
+        )
     return None
 
 
@@ -268,7 +369,9 @@ def probe_video(path: str | Path, *, slowmo_factor: float | None = None) -> Vide
         The clip (mp4, mov, avi, mkv, webm, ...; any codec FFmpeg decodes).
     slowmo_factor
         Capture rate divided by playback rate for slow-motion clips (e.g. 8 for 240 fps played at
-        30 fps). ``None`` takes it from phone metadata when present, else 1.
+        30 fps); it wins over metadata. ``None`` takes it from phone metadata
+        (:func:`capture_fps_from_tags`) when the capture rate there is above the playback rate, else
+        1; ``VideoMeta.slowmo_source`` says which (:func:`slowmo_note` words it for the report).
 
     Raises
     ------
@@ -305,8 +408,12 @@ def probe_video(path: str | Path, *, slowmo_factor: float | None = None) -> Vide
     pts = frame_timeline(raw_pts, raw_dts, time_base, p.name)
     if listed and len(raw_pts) < listed - max(_TOLERATED_MISSING, _TOLERATED_FRACTION * listed):
         _check_hidden_frames(p, listed)
-    if slowmo_factor is None:
-        slowmo_factor = capture / nominal if capture and capture / nominal > _SLOWMO_MIN_RATIO else 1.0
+    if slowmo_factor is not None:
+        source = "given"
+    elif (implied := slowmo_from_capture(capture, nominal)) is not None:
+        slowmo_factor, source = implied, "metadata"
+    else:
+        slowmo_factor, source = 1.0, "none"
     times = (pts - pts[0]) * time_base / slowmo_factor
     disp_w, disp_h = (h, w) if rotation in (90, 270) else (w, h)
     return VideoMeta(
@@ -322,4 +429,20 @@ def probe_video(path: str | Path, *, slowmo_factor: float | None = None) -> Vide
         frame_pts=pts,
         time_base=time_base,
         frame_times_s=times,
+        slowmo_source=source,
     )
+
+
+def turned(meta: VideoMeta, extra_deg: int) -> VideoMeta:
+    """``meta`` with a further clockwise turn of ``extra_deg`` (0/90/180/270) applied on display.
+
+    For clips whose picture is turned without rotation metadata: the pose stage turned them upright
+    (the track's ``rotation_applied_deg``), and drawings on the frames must decode them the same way.
+    """
+    extra = int(extra_deg) % 360
+    if extra == 0:
+        return meta
+    from dataclasses import replace
+
+    w, h = (meta.height_px, meta.width_px) if extra in (90, 270) else (meta.width_px, meta.height_px)
+    return replace(meta, rotation_deg=(meta.rotation_deg + extra) % 360, width_px=w, height_px=h)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -118,3 +119,50 @@ def joined_segments(path: Path, n_per_segment: int = 46, size: int = 64) -> Path
         part.unlink()
     path.write_bytes(b"".join(parts))
     return path
+
+
+def sample_frames(n: int, start: int = 0, long_side_px: int = 320, clip: Path | None = None) -> list[np.ndarray]:
+    """``n`` RGB frames of a clip (default the bundled treadmill sample) from frame ``start``,
+    downscaled to ``long_side_px`` (even sizes, for yuv420p)."""
+    import cv2
+
+    from tests.conftest import SAMPLE_CLIP
+
+    out: list[np.ndarray] = []
+    with av.open(str(clip or SAMPLE_CLIP)) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i < start:
+                continue
+            if len(out) == n:
+                break
+            rgb = frame.to_ndarray(format="rgb24")
+            h, w = rgb.shape[:2]
+            scale = long_side_px / max(h, w)
+            size = (2 * round(w * scale / 2), 2 * round(h * scale / 2))
+            out.append(np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)))
+    return out
+
+
+def repeat_frames(frames: Sequence[np.ndarray], k: int) -> list[np.ndarray]:
+    """Every picture shown ``k`` times (a frame-rate converter that repeats images)."""
+    return [img for img in frames for _ in range(k)]
+
+
+def blend_frames(frames: Sequence[np.ndarray], k: int) -> list[np.ndarray]:
+    """``k - 1`` cross-fades between consecutive pictures (a converter that blends images):
+    A, (1 - 1/k) A + (1/k) B, ..., B, ... The last picture is not followed by blends."""
+    out: list[np.ndarray] = []
+    for a, b in itertools.pairwise(frames):
+        fa, fb = a.astype(np.float32), b.astype(np.float32)
+        out.append(a)
+        for j in range(1, k):
+            w = j / k
+            out.append(np.clip(np.rint((1 - w) * fa + w * fb), 0, 255).astype(np.uint8))
+    out.append(frames[-1])
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_pictures() -> list[np.ndarray]:
+    """The first 105 frames (3.5 s) of the bundled treadmill sample, downscaled to 320 px."""
+    return sample_frames(105)
