@@ -76,25 +76,6 @@ def _friendly(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class _TqdmProgress:
-    """``progress(done, total)`` callback drawing a tqdm bar on stderr (hidden when not a terminal)."""
-
-    def __init__(self, desc: str) -> None:
-        self.desc = desc
-        self.bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        from tqdm import tqdm
-
-        if self.bar is None:
-            self.bar = tqdm(total=total, desc=self.desc, unit="frame", disable=None, leave=False)
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 @app.command()
 @_friendly
 def pose(
@@ -106,40 +87,39 @@ def pose(
         typer.Option(help="Capture fps / playback fps of a slow-motion clip (e.g. 8 for 240 fps played at 30)."),
     ] = None,
     num_poses: Annotated[int, typer.Option(min=1, max=5, help="People tracked per frame (1 is fastest).")] = 1,
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes for the clip (default: 2 on long clips).")] = None,
-    clean: Annotated[bool, typer.Option(help="Also clean the track (mask, fill gaps, low-pass, fix leg swaps).")] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes for the clip (default: 2 on long clips).")
+    ] = None,
+    clean: Annotated[
+        bool, typer.Option(help="Also clean the track (mask, fill gaps, low-pass, fix leg swaps).")
+    ] = False,
     rotate: Annotated[
         str,
-        typer.Option(help="Clockwise turn for a clip whose picture is turned without metadata: auto, 0, 90, 180 or 270."),
+        typer.Option(
+            help="Clockwise turn for a clip whose picture is turned without metadata: auto, 0, 90, 180 or 270."
+        ),
     ] = "auto",
 ) -> None:
     """Find the runner's 33 pose landmarks in every frame and save the pose track."""
-    from gait.config import check_option, check_output_file
-    from gait.pose import PoseParams, estimate_pose
-    from gait.track import clean_track, save_track
+    from dataclasses import replace
+
+    from gait.config import AnalysisConfig, check_option, check_output_file
+    from gait.pipeline import pose_clip
 
     slowmo_factor = check_option("slowmo_factor", slowmo_factor, label="--slowmo-factor")
     _check_track_suffix(output)
     check_output_file(output)
-    from gait.track import is_track_path
-
-    if is_track_path(clip):
-        raise GaitError(
-            f"'{clip.name}' is a pose track, not a video clip; 'gait pose' reads videos (give the track to 'gait analyze')."
-        )
-    progress = _TqdmProgress("pose")
+    base = AnalysisConfig()
+    config = replace(
+        base,
+        slowmo_factor=slowmo_factor,
+        pose=replace(base.pose, model=model, num_poses=num_poses, workers=workers, rotate_deg=rotate),
+    )
+    progress = _StageProgress()
     try:
-        track = estimate_pose(
-            clip,
-            PoseParams(model=model, num_poses=num_poses, workers=workers, rotate_deg=rotate),
-            slowmo_factor=slowmo_factor,
-            progress=progress,
-        )
+        track = pose_clip(clip, output, config, clean=clean, progress=progress)
     finally:
         progress.close()
-    if clean:
-        track = clean_track(track)
-    save_track(track, output)
     n = track.sizes["time"]
     found = int(track["detected"].sum())
     typer.echo(
@@ -175,26 +155,39 @@ class _StageProgress:
 @_friendly
 def analyze(
     source: Annotated[Path, typer.Argument(help="Video clip, or a pose track (.nc/.csv) from 'gait pose'.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for report.json, report.html, steps.csv, overlay.mp4.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for report.json, report.html, steps.csv, overlay.mp4.")
+    ],
     rear: Annotated[
         Path | None,
         typer.Argument(help="Optional second clip filmed from behind (two-view session; need not be synchronised)."),
     ] = None,
-    height_cm: Annotated[float | None, typer.Option(help="Runner's height (50-250): vertical oscillation in cm.")] = None,
+    height_cm: Annotated[
+        float | None, typer.Option(help="Runner's height (50-250): vertical oscillation in cm.")
+    ] = None,
     slowmo_factor: Annotated[
         float | None,
         typer.Option(help="Capture fps / playback fps of a slow-motion clip (e.g. 8 for 240 fps played at 30)."),
     ] = None,
     model: Annotated[str, typer.Option(help="Pose model: full, heavy, or a path to a .task file.")] = "full",
     view: Annotated[
-        str | None, typer.Option(help="Force a view: side_left or side_right applies to the side clip, rear or front to the rear clip.")
+        str | None,
+        typer.Option(
+            help="Force a view: side_left or side_right applies to the side clip, rear or front to the rear clip."
+        ),
     ] = None,
     rules: Annotated[Path | None, typer.Option(help="TOML file overriding flag thresholds.")] = None,
-    video: Annotated[bool, typer.Option("--video/--no-video", help="Write overlay.mp4 (skeleton and events on the clip).")] = True,
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes for the pose model (default: 2 on long clips).")] = None,
+    video: Annotated[
+        bool, typer.Option("--video/--no-video", help="Write overlay.mp4 (skeleton and events on the clip).")
+    ] = True,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes for the pose model (default: 2 on long clips).")
+    ] = None,
     rotate: Annotated[
         str,
-        typer.Option(help="Clockwise turn for a clip whose picture is turned without metadata: auto, 0, 90, 180 or 270."),
+        typer.Option(
+            help="Clockwise turn for a clip whose picture is turned without metadata: auto, 0, 90, 180 or 270."
+        ),
     ] = "auto",
     export: Annotated[
         str | None,
@@ -202,11 +195,16 @@ def analyze(
     ] = None,
     fps: Annotated[
         float | None,
-        typer.Option(help="Frame rate of an OpenPose JSON folder (its files carry no times; default: 30, with a note)."),
+        typer.Option(
+            help="Frame rate of an OpenPose JSON folder (its files carry no times; default: 30, with a note)."
+        ),
     ] = None,
     events: Annotated[
         Path | None,
-        typer.Option(help="Corrected gait events, a CSV with columns foot,type,frame: used instead of the detected ones (track input, one clip)."),
+        typer.Option(
+            help="Corrected gait events, a CSV with columns foot,type,frame: used instead of the detected ones "
+            "(track input, one clip)."
+        ),
     ] = None,
 ) -> None:
     """Analyse a running clip: gait events, running metrics, flags and the report."""
@@ -233,7 +231,9 @@ def analyze(
     ]
     if events is not None:
         if rear is not None:
-            raise ConfigError("--events applies to one clip; leave out the rear clip (correct each view's events separately).")
+            raise ConfigError(
+                "--events applies to one clip; leave out the rear clip (correct each view's events separately)."
+            )
         _analyze_with_events(source, events, output, clips[0].config(config), video=video, export=export)
         return
     progress = _StageProgress()
@@ -255,12 +255,13 @@ def analyze(
     typer.echo("  wrote " + ", ".join(p.name for p in paths.values()))
 
 
-def _analyze_with_events(source: Path, events: Path, output: Path, config: Any, *, video: bool, export: str | None) -> None:
+def _analyze_with_events(
+    source: Path, events: Path, output: Path, config: Any, *, video: bool, export: str | None
+) -> None:
     """``gait analyze TRACK.nc --events EVENTS.csv``: recompute from a stored track with corrected events."""
     from gait.config import check_output_dir
     from gait.errors import ConfigError
-    from gait.pipeline import read_events_csv, reanalyze_with_events, write_outputs
-    from gait.track import is_track_path, load_track
+    from gait.pipeline import is_track_path, load_stored_track, read_events_csv, reanalyze_with_events, write_outputs
 
     if not is_track_path(source):
         raise ConfigError(
@@ -271,7 +272,7 @@ def _analyze_with_events(source: Path, events: Path, output: Path, config: Any, 
         raise ConfigError("--export cannot be combined with --events yet; run the export without --events.")
     check_output_dir(output)
     table = read_events_csv(events)
-    analysis = reanalyze_with_events(load_track(source), table, config)
+    analysis = reanalyze_with_events(load_stored_track(source), table, config)
     paths = write_outputs(analysis, output, video=video)
     report = analysis.report
     cadence = report["metrics"].get("cadence_spm", {}).get("value")
@@ -296,7 +297,9 @@ def _default_mocap_dir() -> Path:
 def validate(
     data_dir: Annotated[
         Path | None,
-        typer.Option(help="Fukuchi 2017 running data (RBDS*/ and events/); default $GAIT_MOCAP_DIR or ../shared/data/mocap."),
+        typer.Option(
+            help="Fukuchi 2017 running data (RBDS*/ and events/); default $GAIT_MOCAP_DIR or ../shared/data/mocap."
+        ),
     ] = None,
     fps: Annotated[list[int] | None, typer.Option(help="Virtual camera frame rates (repeat the option).")] = None,
     seeds: Annotated[int, typer.Option(min=1, max=20, help="Noise realisations per trial and frame rate.")] = 3,
@@ -313,21 +316,30 @@ def validate(
             min=0,
             max=3,
             help="Robustness table: MediaPipe-like pose errors of this severity (0 = today's noise, 1 = sample clip, "
-            "2 = failing clip, 3 = worse; repeat the option), on --clips random short clips per severity and frame rate.",
+            "2 = failing clip, 3 = worse; repeat the option), on --clips random short clips per severity and "
+            "frame rate.",
         ),
     ] = None,
-    clips: Annotated[int, typer.Option(min=1, help="Virtual clips per severity and frame rate (with --severity).")] = 50,
+    clips: Annotated[
+        int, typer.Option(min=1, help="Virtual clips per severity and frame rate (with --severity).")
+    ] = 50,
     clip_duration_s: Annotated[
-        float, typer.Option("--clip-duration-s", min=2.0, help="Length of each virtual clip in seconds (with --severity).")
+        float,
+        typer.Option("--clip-duration-s", min=2.0, help="Length of each virtual clip in seconds (with --severity)."),
     ] = 8.0,
 ) -> None:
-    """Score the event detector and metrics against force-plate ground truth (motion capture seen by a virtual camera)."""
+    """Score the event detector and metrics against force-plate ground truth.
+
+    The truth is motion capture seen by a virtual camera.
+    """
     from gait.errors import GaitError as _GaitError
     from gait.validate import format_validation_table, run_event_validation
 
     folder = data_dir or _default_mocap_dir()
     if not (folder / "events").is_dir():
-        raise _GaitError(f"No motion-capture data at '{folder}'; pass --data-dir with the RBDS trials and their events/ folder.")
+        raise _GaitError(
+            f"No motion-capture data at '{folder}'; pass --data-dir with the RBDS trials and their events/ folder."
+        )
     fps_list, seed_list = tuple(fps or (30, 60, 120, 240)), tuple(range(seeds))
     if severity:
         if cross_validate:
@@ -368,20 +380,16 @@ def _dist_version(name: str) -> str:
 @_friendly
 def info() -> None:
     """Print versions, platform and pose-model files (paste this into bug reports)."""
-    from gait.pose import MODELS, models_dir, resolve_model
+    from gait.pipeline import model_status
 
     typer.echo(f"gait {__version__}")
     typer.echo(f"python {platform.python_version()} on {platform.platform()}")
     for dist in ("mediapipe", "opencv-contrib-python", "av", "numpy", "scipy", "pandas", "xarray", "h5netcdf"):
         typer.echo(f"{dist} {_dist_version(dist)}")
-    typer.echo(f"models folder: {models_dir()}")
-    for name, spec in MODELS.items():
-        try:
-            found = resolve_model(name)
-            status = f"ok sha256={found.sha256}"
-        except GaitError as err:
-            status = f"unavailable: {err}"
-        typer.echo(f"model {name} ({spec.filename}): {status}")
+    folder, models = model_status()
+    typer.echo(f"models folder: {folder}")
+    for name, filename, status in models:
+        typer.echo(f"model {name} ({filename}): {status}")
 
 
 def _register_optional_commands() -> None:

@@ -1,20 +1,22 @@
-"""One configuration object for a whole analysis, composed of each stage's typed parameters, and the
-one table of the bounds of the user's options (:data:`BOUNDS`, :func:`check_option`).
+"""One configuration object for a whole analysis, and one specification per clip.
 
-Importing this module is light (the stages' parameter classes are imported when a configuration is
-first made), so that every layer, the video reader included, checks options against the same table.
+The configuration is composed of each stage's typed parameters; :class:`ClipSpec` specifies one clip; the
+bounds of the user's options (:data:`BOUNDS`, :func:`check_option`) come from the leaf module
+:mod:`gait.bounds`.
+
+Importing this module is light: the stages' parameter classes are imported when a configuration is
+first made.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gait.bounds import BOUNDS, check_option
 from gait.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -22,68 +24,6 @@ if TYPE_CHECKING:
     from gait.metrics import MetricParams
     from gait.pose import PoseParams
     from gait.track import CleanParams
-
-#: Allowed range (inclusive) of each numeric option, wherever it is given: ``gait analyze`` and
-#: ``gait pose`` options, ``gait batch`` options and manifest columns, the web app's form, and
-#: :class:`AnalysisConfig`. Check a value with :func:`check_option`.
-BOUNDS: dict[str, tuple[float, float]] = {
-    "slowmo_factor": (1.0, 64.0),
-    "height_cm": (50.0, 250.0),
-    "treadmill_speed_mps": (0.1, 12.0),
-    "track_fps": (1.0, 1000.0),
-}
-
-#: What each option means, said in the error message.
-_MEANING = {
-    "slowmo_factor": "capture fps / playback fps, for example 8 for a 240 fps clip played at 30 fps; "
-    "1 for ordinary video",
-    "height_cm": "the runner's height in centimetres",
-    "treadmill_speed_mps": "the belt speed in metres per second",
-    "track_fps": "the frame rate the landmarks were computed at, in frames per second",
-}
-
-#: How each option is named in messages when the caller does not say (the CLI passes '--slowmo-factor').
-_LABEL = {
-    "slowmo_factor": "The slow-motion factor",
-    "height_cm": "The runner's height",
-    "treadmill_speed_mps": "The treadmill speed",
-}
-
-
-def check_option(name: str, value: Any, *, label: str | None = None) -> float | None:
-    """``value`` as a float when it lies within ``BOUNDS[name]``; ``None`` stays ``None`` (not given).
-
-    Parameters
-    ----------
-    name
-        A key of :data:`BOUNDS`.
-    value
-        The value given (a number; booleans, NaN and infinities are refused).
-    label
-        How the option is named in the message, e.g. ``"--slowmo-factor"`` or
-        ``"m.csv line 3: slowmo_factor"``; default: a plain description.
-
-    Raises
-    ------
-    ConfigError
-        One sentence naming the option, the value, the range and what the option means.
-    """
-    if value is None:
-        return None
-    low, high = BOUNDS[name]
-    label = label or _LABEL.get(name, name)
-    span = f"from {low:g} to {high:g} ({_MEANING.get(name, name)})"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"{label} must be a number {span}, got {value!r}.")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ConfigError(f"{label} {number:g} is not a finite number; give a value {span}.")
-    if not low <= number <= high:
-        raise ConfigError(
-            f"{label} {number:g} is outside the range {span}; give a value in that range."
-        )
-    return number
-
 
 def check_output_dir(path: str | os.PathLike[str], *, option: str = "-o") -> Path:
     """``path`` when it is a folder that exists or can be created, and can be written to.
@@ -120,7 +60,8 @@ def check_output_dir(path: str | os.PathLike[str], *, option: str = "-o") -> Pat
     except OSError as err:
         what = "write to the output folder" if here == p.absolute() else "create the output folder"
         raise ConfigError(
-            f"Cannot {what} '{p}' ('{here}' refuses new files: {err.strerror}); choose a folder you can write to with {option}."
+            f"Cannot {what} '{p}' ('{here}' refuses new files: {err.strerror}); "
+            f"choose a folder you can write to with {option}."
         ) from None
     return p
 
@@ -143,7 +84,8 @@ def check_output_file(path: str | os.PathLike[str], *, option: str = "-o") -> Pa
     folder = p.absolute().parent
     if not folder.is_dir():
         raise ConfigError(
-            f"Cannot write '{p}': the folder '{folder}' does not exist; create it first or choose another path with {option}."
+            f"Cannot write '{p}': the folder '{folder}' does not exist; "
+            f"create it first or choose another path with {option}."
         )
     try:
         fd, probe = tempfile.mkstemp(dir=folder, prefix=".gait-write-test-")
@@ -151,7 +93,8 @@ def check_output_file(path: str | os.PathLike[str], *, option: str = "-o") -> Pa
         os.unlink(probe)
     except OSError as err:
         raise ConfigError(
-            f"Cannot write '{p}': the folder '{folder}' refuses new files ({err.strerror}); choose another path with {option}."
+            f"Cannot write '{p}': the folder '{folder}' refuses new files ({err.strerror}); "
+            f"choose another path with {option}."
         ) from None
     return p
 
@@ -218,7 +161,8 @@ class AnalysisConfig:
     track_fps: float | None = None
 
     def __post_init__(self) -> None:
-        from gait.track.view import VIEWS
+        """Check the view and the options against :data:`BOUNDS`; raise ConfigError on a bad one."""
+        from gait.skeleton import VIEWS
 
         if self.view is not None and self.view not in VIEWS:
             raise ConfigError(f"Unknown view '{self.view}'; use one of {', '.join(VIEWS)}.")
@@ -275,14 +219,18 @@ class ClipSpec:
     role: str | None = None
 
     def __post_init__(self) -> None:
-        from gait.track.view import VIEWS
+        """Make ``path`` a Path and the view ``detect`` None; check view, role and options (ConfigError)."""
+        from gait.skeleton import VIEWS
 
         if not isinstance(self.path, Path):
             object.__setattr__(self, "path", Path(self.path))
         if self.view == "detect":
             object.__setattr__(self, "view", None)
         if self.view is not None and self.view not in VIEWS:
-            raise ConfigError(f"Unknown view '{self.view}' for '{self.path.name}'; use one of {', '.join(VIEWS)} or leave it out to detect it.")
+            raise ConfigError(
+                f"Unknown view '{self.view}' for '{self.path.name}'; use one of {', '.join(VIEWS)} or leave it out to "
+                "detect it."
+            )
         if self.role is not None and self.role not in ROLES:
             raise ConfigError(f"Unknown role '{self.role}' for '{self.path.name}'; use {' or '.join(ROLES)}.")
         for name in ("slowmo_factor", "height_cm", "track_fps"):
@@ -294,3 +242,14 @@ class ClipSpec:
 
         given = {n: getattr(self, n) for n in ("view", "slowmo_factor", "height_cm", "track_fps")}
         return replace(base, **{n: v for n, v in given.items() if v is not None})
+
+
+__all__ = [
+    "BOUNDS",
+    "ROLES",
+    "AnalysisConfig",
+    "ClipSpec",
+    "check_option",
+    "check_output_dir",
+    "check_output_file",
+]

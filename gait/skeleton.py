@@ -56,6 +56,10 @@ SIDE_NAMES: dict[str, str] = {"L": "left", "R": "right"}
 #: (foot code, side name) pairs, left first.
 SIDES: tuple[tuple[str, str], ...] = tuple(SIDE_NAMES.items())
 
+#: Camera views, as the track stage detects them and the user may force them: the camera sees the
+#: runner's left side, right side, back or front (see :mod:`gait.track.view`).
+VIEWS: tuple[str, ...] = ("side_left", "side_right", "rear", "front")
+
 #: Bones to draw (pairs of names).
 EDGES: tuple[tuple[str, str], ...] = (
     ("left_shoulder", "right_shoulder"),

@@ -8,7 +8,7 @@
 - **Input** (:mod:`gait.batch.manifest`): a folder searched recursively for videos, or a manifest
   CSV (``path`` plus optional ``rear``, ``subject``, ``session``, ``view``, ``height_cm``,
   ``treadmill_speed_mps``, ``slowmo_factor`` and any columns of your own). A row with a ``rear``
-  clip is analysed as a two-view session (``run_analysis(path, ..., rear=...)``).
+  clip is analysed as a two-view session (``run_analysis([path, rear], ...)``).
 - **Engines**: ``"local"`` runs a process per core, each analysing one clip at a time
   (:mod:`gait.batch._local`); ``"ray"`` runs the same job as Ray tasks (:mod:`gait.batch._ray`).
   Both run :func:`gait.pipeline.run_analysis` with ``pose.workers=1`` and give identical results.

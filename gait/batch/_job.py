@@ -5,14 +5,14 @@ reads back the files the job wrote and returns them, with the outcome, to the dr
 commits results (:mod:`gait.batch._store`). So a worker on another machine of a Ray cluster needs
 to read the clips, but not to write where the driver writes; and no half-written result can appear.
 
-A *job* is any picklable callable ``job(path, out_dir, config) -> (report, steps[, notes])``, where
-``report`` is the ``report.json`` dict, ``steps`` the per-step DataFrame and ``notes`` optional
-problems with non-essential outputs (kept in ``done.json``); :class:`PipelineJob` (the default) wraps
+A *job* is any picklable callable ``job(clips, out_dir, config) -> (report, steps[, notes])``, where
+``clips`` are the row's files (one, or a side and a rear clip of a two-view row), ``report`` is the
+``report.json`` dict, ``steps`` the per-step DataFrame and ``notes`` optional problems with
+non-essential outputs (kept in ``done.json``); :class:`PipelineJob` (the default) wraps
 :func:`gait.pipeline.run_analysis`. Tests pass small jobs of their own. A job may raise anything:
-the clip is then recorded as failed. Two-view rows (a manifest's ``rear`` column) are run as
-``job(path, out_dir, config, rear=rear_path)``; only jobs that take a ``rear`` keyword can run them
-(:func:`takes_rear`), and rows without a rear clip never pass it, so a three-argument job keeps
-working.
+the clip is then recorded as failed. A job says how many clips a row may have with a ``max_clips``
+attribute (:func:`max_clips`, default 1); a batch with rows of more clips than its job takes is
+refused before any work.
 
 Scratch folders are named after the worker's process id (:func:`scratch_prefix`), so that the local
 engine can remove those of a worker it had to kill (:func:`remove_scratch`).
@@ -20,7 +20,6 @@ engine can remove those of a worker it had to kill (:func:`remove_scratch`).
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import shutil
@@ -43,7 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Job = Callable[..., tuple[Any, ...]]
-"""``job(path, out_dir, config[, *, rear]) -> (report, steps[, notes])``, writing in ``out_dir``."""
+"""``job(clips, out_dir, config) -> (report, steps[, notes])``, writing in ``out_dir``."""
 
 #: Written by the worker next to the job's files: the steps at full precision, for the tables.
 STEPS_PARQUET = "steps.parquet"
@@ -74,8 +73,11 @@ def prepare_worker_process() -> None:
 
 
 def prepare_job(job: Job) -> None:
-    """Once per worker process, before it takes a clip: the job's own start-up (``job.prepare()``,
-    when it has one), so that a clip's time, and its time limit, count only the clip's own work."""
+    """Run the job's own start-up once per worker process, before it takes a clip.
+
+    That is ``job.prepare()``, when the job has one, so that a clip's time, and its time limit, count only
+    the clip's own work.
+    """
     prepare = getattr(job, "prepare", None)
     if callable(prepare):
         prepare()
@@ -91,6 +93,11 @@ class ClipTask:
     config: AnalysisConfig
     is_video: bool  # the input or its rear clip is a video (the pose model is needed)
     rear: str | None = None  # absolute path of the rear-view clip of a two-view session
+
+    @property
+    def clips(self) -> tuple[Path, ...]:
+        """The row's files, as the job receives them: the clip, then the rear clip if any."""
+        return (Path(self.path),) if self.rear is None else (Path(self.path), Path(self.rear))
 
 
 @dataclass(frozen=True)
@@ -148,46 +155,36 @@ class PipelineJob:
     video: bool = True
     exports: tuple[str, ...] = ()
 
+    #: A row may be one clip or a side and a rear clip (a two-view session).
+    max_clips = 2
     #: Identity of the analysis (not of the optional outputs) for the result key.
     cache_id = "gait.pipeline.run_analysis"
 
     def requested_outputs(self) -> frozenset[str]:
         """Optional outputs asked for; a result made without one of them is redone when it is asked."""
-        from gait.export import WRITERS  # light: the writers import their libraries when used
+        from gait.pipeline import export_file_names  # light: the writers import their libraries when used
 
         names = {"overlay.mp4"} if self.video else set()
-        return frozenset(names | {f"export:{WRITERS[f][1]}" for f in self.exports})
+        return frozenset(names | {f"export:{name}" for name in export_file_names(self.exports).values()})
 
     def prepare(self) -> None:
         """Import the analysis stack and the pose model's library (seconds) before the first clip."""
-        import gait.pipeline
+        from gait.pipeline import warm_up
 
-        try:
-            import gait.pose._mediapipe  # noqa: F401
-        except Exception:  # a broken install is reported by the clips that need it
-            log.debug("mediapipe could not be imported ahead of the clips", exc_info=True)
+        warm_up()
 
     def __call__(
-        self, path: Path, out_dir: Path, config: AnalysisConfig, *, rear: Path | None = None
+        self, clips: tuple[Path, ...], out_dir: Path, config: AnalysisConfig
     ) -> tuple[dict[str, Any], pd.DataFrame]:
         from gait.pipeline import run_analysis
 
-        clips = [path] if rear is None else [path, rear]
-        session, _ = run_analysis(clips, out_dir, config, video=self.video, exports=self.exports)
+        session, _ = run_analysis(list(clips), out_dir, config, video=self.video, exports=self.exports)
         return session.report, session.metrics.steps
 
 
-def takes_rear(job: Job) -> bool:
-    """Whether ``job`` takes the ``rear`` keyword of two-view rows (``True`` if unknown)."""
-    try:
-        params = inspect.signature(job).parameters.values()
-    except (TypeError, ValueError):
-        return True
-    return any(
-        p.kind is p.VAR_KEYWORD
-        or (p.name == "rear" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
-        for p in params
-    )
+def max_clips(job: Job) -> int:
+    """How many clips one row may give ``job`` (its ``max_clips`` attribute; 1 if it has none)."""
+    return int(getattr(job, "max_clips", 1))
 
 
 def scratch_prefix(pid: int | None = None) -> str:
@@ -246,8 +243,7 @@ def run_job(task: ClipTask, job: Job) -> ClipOutcome:
         out = tmp / "out"
         out.mkdir()
         try:
-            rear = {} if task.rear is None else {"rear": Path(task.rear)}
-            _report, steps, *rest = job(Path(task.path), out, task.config, **rear)
+            _report, steps, *rest = job(task.clips, out, task.config)
             steps.to_parquet(out / STEPS_PARQUET, index=False)
             notes = tuple(str(n) for n in rest[0]) if rest else ()
             files = _read_tree(out)

@@ -14,7 +14,6 @@ from gait.batch._tables import Done, Failed
 from gait.batch.manifest import BatchInputError, ClipEntry
 from gait.config import AnalysisConfig
 from gait.errors import file_problem
-from gait.pose import MODELS
 
 #: Manifest settings applied to the configuration of their clip, where the configuration has them.
 CLIP_SETTINGS = ("view", "height_cm", "slowmo_factor", "treadmill_speed_mps")
@@ -36,8 +35,10 @@ def batch_config(config: AnalysisConfig) -> AnalysisConfig:
     Batches run one process per clip, so the pose stage itself uses one (``pose.workers=1``);
     file paths (rules, a model given as a path) are made absolute, as workers may run elsewhere.
     """
+    from gait.pipeline import MODEL_NAMES
+
     model = config.pose.model
-    if model not in MODELS:
+    if model not in MODEL_NAMES:
         model = _absolute(model) or model
     pose = dataclasses.replace(config.pose, workers=1, model=model)
     return dataclasses.replace(config, pose=pose, rules_path=_absolute(config.rules_path))
@@ -45,10 +46,12 @@ def batch_config(config: AnalysisConfig) -> AnalysisConfig:
 
 def _file_contents(cfg: AnalysisConfig, cache: HashCache) -> dict[str, str]:
     """SHA-256 of the files a configuration names (rules, model path): their content is configuration."""
+    from gait.pipeline import MODEL_NAMES
+
     out = {}
     for what, path in (
         ("rules", cfg.rules_path),
-        ("model", None if cfg.pose.model in MODELS else cfg.pose.model),
+        ("model", None if cfg.pose.model in MODEL_NAMES else cfg.pose.model),
     ):
         if path is not None and Path(path).is_file():
             out[what] = cache.sha256(Path(path))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gait.batch._job import ClipOutcome, ClipTask, Job, PipelineJob, job_id, takes_rear
+from gait.batch._job import ClipOutcome, ClipTask, Job, PipelineJob, job_id, max_clips
 from gait.batch._plan import Item, batch_config, clip_config, plan
 from gait.batch._record import clip_marker, now_utc, requested, timings, versions
 from gait.batch._store import OutputFolderError, Store, config_hash, write_atomic
@@ -227,18 +227,16 @@ def _preflight(run: _Run, config: AnalysisConfig) -> tuple[str, ...]:
         The pose model is missing (when videos are to be analysed), the rules file is invalid, or
         the input has two-view rows and the job takes no rear clip.
     """
-    from gait.flags import load_rules
+    from gait.pipeline import prepare
 
-    if any(t.rear is not None for t in run.todo) and not takes_rear(run.job):
+    most = max((len(t.clips) for t in run.todo), default=1)
+    if most > max_clips(run.job):
         raise BatchInputError(
-            f"The manifest has rear clips but the job {job_id(run.job)} takes no 'rear' keyword; "
-            "remove the rear column or use a job that analyses two-view sessions."
+            f"The manifest has rear clips but the job {job_id(run.job)} takes one clip per row "
+            "(no max_clips = 2); remove the rear column or use a job that analyses two-view sessions."
         )
-    if isinstance(run.job, PipelineJob) and any(t.is_video for t in run.todo):
-        from gait.pose import resolve_model
-
-        resolve_model(config.pose.model)
-    return load_rules(config.rules_path).codes
+    video = isinstance(run.job, PipelineJob) and any(t.is_video for t in run.todo)
+    return prepare(config, video=video).rules.codes
 
 
 def run_batch(
@@ -279,8 +277,9 @@ def run_batch(
     inputs
         What a folder scan picks up: ``"videos"``, ``"tracks"`` (``.nc``) or ``"both"``.
     job
-        ``job(path, out_dir, config) -> (report, steps[, notes])``, called with ``rear=`` as well
-        for two-view rows (a manifest's ``rear`` column); default :class:`PipelineJob`.
+        ``job(clips, out_dir, config) -> (report, steps[, notes])``, ``clips`` the row's files (a
+        manifest's ``rear`` column adds the rear clip, for jobs with ``max_clips`` 2); default
+        :class:`PipelineJob`.
     progress
         Called with a :class:`BatchEvent` once planned and after each clip (in this process).
     timeout_s
@@ -311,10 +310,7 @@ def run_batch(
         )
     out = Path(out_dir).expanduser().resolve()
     job = PipelineJob() if job is None else job
-    if isinstance(source, (str, Path)):
-        entries = load_input(source, inputs=inputs, exclude=[out])
-    else:
-        entries = tuple(source)
+    entries = load_input(source, inputs=inputs, exclude=[out]) if isinstance(source, (str, Path)) else tuple(source)
     try:
         check_output_dir(out)
     except ConfigError as err:
@@ -379,7 +375,7 @@ def run_batch(
 
 def _bids_subject(entry: ClipEntry) -> str:
     """The manifest's subject, else the name of the clip's parent folder, else ``"01"``."""
-    from gait.export import bids_label
+    from gait.pipeline import bids_label
 
     for text in (entry.subject, Path(entry.label).parent.name):
         if text:
@@ -421,9 +417,7 @@ def write_batch_bids(
         Where the dataset is, how many recordings were written, and one sentence per clip (or for
         the whole dataset) that could not be written.
     """
-    from gait.export import write_bids_motion
-    from gait.pipeline import analyze_track
-    from gait.track import load_track
+    from gait.pipeline import analyze_track, load_stored_track, write_bids_motion
 
     root = Path(bids_dir).expanduser().resolve()
     problems: list[str] = []
@@ -437,7 +431,7 @@ def write_batch_bids(
         track_path = store_root / "clips" / result.name / "track.nc"
         try:
             cfg = clip_config(config, entry, set())
-            analysis = analyze_track(load_track(track_path), cfg)
+            analysis = analyze_track(load_stored_track(track_path), cfg)
         except GaitError as err:
             problems.append(f"{entry.label}: {err}")
             continue

@@ -23,6 +23,18 @@ from gait.pipeline._analyze import (
 )
 from gait.pipeline._corrections import HAND_EVENT_COLUMNS, read_events_csv, reanalyze_with_events
 from gait.pipeline._session import assign_roles, merge_session, role_configs
+from gait.pipeline._tools import (
+    MODEL_NAMES,
+    bids_label,
+    export_file_names,
+    is_track_path,
+    knee_flexion_cycle,
+    load_stored_track,
+    model_status,
+    pose_clip,
+    warm_up,
+    write_bids_motion,
+)
 from gait.pipeline._types import Analysis, Session
 from gait.pipeline._views import REGISTRY, ViewMethods, methods_for
 from gait.pipeline._write import run_analysis, write_outputs, write_session_exports
@@ -36,8 +48,18 @@ def check_export_formats(formats: "list[str] | tuple[str, ...]") -> tuple[str, .
 
 
 __all__ = [
+    "write_bids_motion",
+    "warm_up",
+    "pose_clip",
+    "model_status",
+    "load_stored_track",
+    "knee_flexion_cycle",
+    "is_track_path",
+    "export_file_names",
+    "bids_label",
     "HAND_EVENT_COLUMNS",
     "MIN_ANALYSIS_S",
+    "MODEL_NAMES",
     "REGISTRY",
     "Analysis",
     "GaitError",

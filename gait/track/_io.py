@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gait.config import check_option
+from gait.bounds import check_option
 from gait.errors import ConfigError, InvalidTrackError, file_problem
 from gait.skeleton import KEYPOINTS
 from gait.track import _foreign

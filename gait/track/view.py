@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gait.notes import QualityNote
+from gait.skeleton import VIEWS
 from gait.track._model import PoseTrack
 
 #: Shoulder (or hip) width over torso length above which the view is frontal (rear/front).
@@ -37,7 +38,6 @@ NEAR_VISIBILITY_MARGIN = 0.05
 #: 2009, Fig. 4.1) and MediaPipe's hip landmarks sit wider; in side views the hips overlap in x.
 FRONTAL_HIP_RATIO = 0.10
 #: The views a user may give instead of the detected one.
-VIEWS: tuple[str, ...] = ("side_left", "side_right", "rear", "front")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from gait.config import check_option
+from gait.bounds import check_option
 from gait.errors import VideoReadError, file_problem
 from gait.notes import QualityNote
 
@@ -160,7 +160,9 @@ def open_container(path: str | Path) -> av.container.InputContainer:
     try:
         return av.open(str(p), metadata_errors="ignore")
     except PermissionError as err:
-        raise VideoReadError(f"Video file '{p}' cannot be read (permission denied); check the file's permissions.") from err
+        raise VideoReadError(
+            f"Video file '{p}' cannot be read (permission denied); check the file's permissions."
+        ) from err
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as err:
         raise VideoReadError(
             f"'{p.name}' is not a readable video (the file is corrupt, truncated or of another type); "
@@ -257,9 +259,11 @@ def slowmo_note(meta: VideoMeta) -> QualityNote | None:
 def _demux_pts(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream, name: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(pts, dts) of the video packets shown, in file order, without decoding (cheap); dts
-    :data:`_NO_DTS` where missing. Packets an edit list hides (a trimmed clip's cut-off frames:
-    decoded, never shown) are left out."""
+    """(pts, dts) of the video packets shown, in file order, without decoding (cheap).
+
+    dts is :data:`_NO_DTS` where missing. Packets an edit list hides (a trimmed clip's cut-off frames:
+    decoded, never shown) are left out.
+    """
     pts: list[int] = []
     dts: list[int] = []
     try:
@@ -348,7 +352,9 @@ def _check_hidden_frames(path: Path, listed: int) -> None:
     )
 
 
-def _rotation_from_first_frame(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> tuple[int, int, int]:
+def _rotation_from_first_frame(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> tuple[int, int, int]:
     """(rotation_deg clockwise, stored width, stored height) from the first decodable frame.
 
     Decodes from where a freshly opened container stands (the start): seeking to the stream's start

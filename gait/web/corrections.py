@@ -40,10 +40,14 @@ def _run_dir(services: Services, record: Record) -> Path:
     if record.status != "done":
         raise CorrectionError(409, f"This analysis is {record.status}; events can be corrected once it is done.")
     if record.rear_file is not None:
-        raise CorrectionError(422, "Correcting the events of a two-view session is not supported yet; correct a single-clip analysis.")
+        raise CorrectionError(
+            422, "Correcting the events of a two-view session is not supported yet; correct a single-clip analysis."
+        )
     folder = services.output_dir(record)
     if folder is None or not (folder / "track.nc").is_file():
-        raise CorrectionError(409, "This analysis has no stored pose track, so its events cannot be corrected; analyse the clip again.")
+        raise CorrectionError(
+            409, "This analysis has no stored pose track, so its events cannot be corrected; analyse the clip again."
+        )
     return folder
 
 
@@ -68,12 +72,11 @@ def correct_events(services: Services, record: Record, events: list[dict[str, An
 def _correct(services: Services, record: Record, events: list[dict[str, Any]]) -> dict[str, Any]:
     from gait.config import AnalysisConfig
     from gait.errors import GaitError
-    from gait.pipeline import reanalyze_with_events, write_outputs
-    from gait.track import load_track
+    from gait.pipeline import load_stored_track, reanalyze_with_events, write_outputs
 
     folder = _run_dir(services, record)
     config = replace(AnalysisConfig(), height_cm=record.height_cm, slowmo_factor=record.slowmo_factor)
-    track = load_track(folder / "track.nc")
+    track = load_stored_track(folder / "track.nc")
     try:
         analysis = reanalyze_with_events(track, events, config)
     except GaitError as err:
@@ -111,7 +114,9 @@ def _restore(services: Services, record: Record) -> dict[str, Any]:
     folder = _run_dir(services, record)
     auto = folder / AUTO_DIR
     if not (auto / "report.json").is_file():
-        raise CorrectionError(409, "The events of this analysis were not corrected by hand, so there is nothing to undo.")
+        raise CorrectionError(
+            409, "The events of this analysis were not corrected by hand, so there is nothing to undo."
+        )
     report = json.loads((auto / "report.json").read_text())
     for name in CORRECTED_FILES:
         if (auto / name).is_file():

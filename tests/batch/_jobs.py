@@ -117,9 +117,12 @@ class FakeJob:
     def requested_outputs(self) -> frozenset[str]:
         return frozenset(["report.html"] if self.html else [])
 
+    max_clips = 2
+
     def __call__(
-        self, path: Path, out_dir: Path, config, *, rear: Path | None = None
+        self, clips: tuple[Path, ...], out_dir: Path, config
     ) -> tuple[dict, pd.DataFrame, list[str]]:
+        path, rear = clips[0], (clips[1] if len(clips) > 1 else None)
         if self.log_dir is not None:
             with open(Path(self.log_dir) / "calls.log", "a") as fh:
                 fh.write(path.name + ("" if rear is None else f"+{rear.name}") + "\n")
@@ -175,12 +178,12 @@ def _spec(path: Path) -> dict:
 
 @dataclass(frozen=True)
 class SideOnlyJob:
-    """A job of the original three-argument form: it cannot take a rear clip."""
+    """A job of one clip per row (no ``max_clips``): it cannot take a rear clip."""
 
     cache_id = "tests.batch.SideOnlyJob"
 
-    def __call__(self, path: Path, out_dir: Path, config) -> tuple[dict, pd.DataFrame]:
-        report, steps, _ = FakeJob(html=False)(path, out_dir, config)
+    def __call__(self, clips: tuple[Path, ...], out_dir: Path, config) -> tuple[dict, pd.DataFrame]:
+        report, steps, _ = FakeJob(html=False)(clips[:1], out_dir, config)
         return report, steps
 
 

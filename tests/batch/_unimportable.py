@@ -11,5 +11,5 @@ if "--multiprocessing-fork" in sys.orig_argv:  # a spawned worker (unpickling it
 class UnimportableJob:
     cache_id = "tests.batch.UnimportableJob"
 
-    def __call__(self, path, out_dir, config):  # pragma: no cover - never runs
+    def __call__(self, clips, out_dir, config):  # pragma: no cover - never runs
         raise AssertionError

@@ -100,14 +100,14 @@ def test_rear_rows_are_analysed_as_two_view_sessions_and_resume_on_both_files(
     assert list(clips_after["pelvic_drop_deg"].fillna(-1)) == [7.0, -1]
 
 
-def test_a_job_without_a_rear_keyword_is_one_error_before_the_start(
+def test_a_job_of_one_clip_per_row_is_one_error_before_the_start(
     fake_manifest: Path, tmp_path: Path
 ) -> None:
-    with pytest.raises(BatchInputError, match="takes no 'rear' keyword") as info:
+    with pytest.raises(BatchInputError, match="takes one clip per row") as info:
         run_batch(fake_manifest, tmp_path / "out", job=SideOnlyJob())
     assert "\n" not in str(info.value)
     assert not list((tmp_path / "out/clips").iterdir())
-    # without rear clips, a three-argument job still runs
+    # without rear clips, a one-clip job still runs
     clip_file(tmp_path / "solo", "a.mp4", cadence=170.0)
     assert run_batch(tmp_path / "solo", tmp_path / "out2", job=SideOnlyJob()).done == 1
 

@@ -1,5 +1,8 @@
-"""Server-rendered pages: upload and history (``/``), one analysis (``/analyses/{id}``), runners
-(``/runners/{id}``) and the comparison of two of their sessions (``/runners/{id}/compare``), login."""
+"""Server-rendered pages.
+
+Upload and history (``/``), one analysis (``/analyses/{id}``), runners (``/runners/{id}``) and the comparison
+of two of their sessions (``/runners/{id}/compare``), login.
+"""
 
 from __future__ import annotations
 
@@ -23,27 +26,45 @@ protected = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[Pag
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """Render template ``name`` with ``context`` and the values every page uses."""
     templates = request.app.state.templates
     settings = request.app.state.settings
     base = {"max_upload_mb": settings.max_upload_mb, "token_required": settings.token is not None}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)  # type: ignore[no-any-return]
 
 
-def _index(request: Request, services: Any, *, error: str | None = None, status_code: int = 200, form: dict[str, Any] | None = None,
-           runner_error: str | None = None, runner_form: dict[str, Any] | None = None) -> HTMLResponse:
+def _index(
+    request: Request,
+    services: Any,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    form: dict[str, Any] | None = None,
+    runner_error: str | None = None,
+    runner_form: dict[str, Any] | None = None,
+) -> HTMLResponse:
     records = [r for r in services.store.recent(limit=200) if r.runner_id is None]
     runners = [(r, services.store.runner_analyses(r.id)) for r in services.store.runners()]
     return render(
-        request, "index.html",
-        {"records": records, "files": {r.id: file_urls(services, r) for r in records}, "error": error, "form": form or {},
-         "runners": runners, "runner_error": runner_error, "runner_form": runner_form or {},
-         "storage": services.storage.usage()},
+        request,
+        "index.html",
+        {
+            "records": records,
+            "files": {r.id: file_urls(services, r) for r in records},
+            "error": error,
+            "form": form or {},
+            "runners": runners,
+            "runner_error": runner_error,
+            "runner_form": runner_form or {},
+            "storage": services.storage.usage(),
+        },
         status_code,
     )
 
 
 @protected.get("/", response_class=HTMLResponse)
 def index(request: Request, services: ServicesDep) -> HTMLResponse:
+    """The upload form and the history of analyses."""
     return _index(request, services)
 
 
@@ -52,7 +73,16 @@ def _options(fields: dict[str, str | None]) -> AnalysisOptions:
 
 
 def _validation_message(err: ValidationError) -> str:
-    names = {"runner_id": "Runner", "name": "Name", "target_cadence_spm": "Target step rate", "notes": "Notes", "label": "Label", "height_cm": "Height", "treadmill_speed_mps": "Treadmill speed", "slowmo_factor": "Slow-motion factor"}
+    names = {
+        "runner_id": "Runner",
+        "name": "Name",
+        "target_cadence_spm": "Target step rate",
+        "notes": "Notes",
+        "label": "Label",
+        "height_cm": "Height",
+        "treadmill_speed_mps": "Treadmill speed",
+        "slowmo_factor": "Slow-motion factor",
+    }
     first = err.errors()[0]
     field = names.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else "A field"
     return f"{field}: {first['msg']}."
@@ -71,8 +101,13 @@ async def upload_form(
     runner_id: Annotated[str | None, Form()] = None,
 ) -> Response:
     """The upload form without JavaScript: a plain multipart POST, answered by a redirect."""
-    fields = {"label": label, "height_cm": height_cm, "treadmill_speed_mps": treadmill_speed_mps, "slowmo_factor": slowmo_factor,
-              "runner_id": runner_id}
+    fields = {
+        "label": label,
+        "height_cm": height_cm,
+        "treadmill_speed_mps": treadmill_speed_mps,
+        "slowmo_factor": slowmo_factor,
+        "runner_id": runner_id,
+    }
     try:
         options = _options(fields)
         record = await services.accept(file, rear_file, options)
@@ -85,6 +120,7 @@ async def upload_form(
 
 @protected.get("/analyses/{analysis_id}", response_class=HTMLResponse)
 def analysis_page(request: Request, services: ServicesDep, analysis_id: str) -> HTMLResponse:
+    """The page of one analysis: status, report, overlay video and event corrections."""
     record = get_record(services, analysis_id)
     report = read_report(services, record)
     clip = (report or {}).get("clip", {})
@@ -109,6 +145,7 @@ def _run_files(services: Any, record: Any) -> set[str]:
 
 @protected.post("/analyses/{analysis_id}/delete")
 def delete_form(services: ServicesDep, analysis_id: str) -> RedirectResponse:
+    """Delete an analysis from the form on its page, then go back to the history."""
     get_record(services, analysis_id)
     services.delete(analysis_id)
     return RedirectResponse("/", status_code=303)
@@ -129,7 +166,9 @@ def create_runner_form(
     """The new-runner form: the same checks and database call as ``POST /api/runners``; answered by a redirect."""
     fields = {"name": name, "height_cm": height_cm, "target_cadence_spm": target_cadence_spm, "notes": notes}
     try:
-        body = RunnerIn.model_validate({k: (v.strip() if v and v.strip() else None) for k, v in fields.items()} | {"name": name})
+        body = RunnerIn.model_validate(
+            {k: (v.strip() if v and v.strip() else None) for k, v in fields.items()} | {"name": name}
+        )
         created = runner_api.create_runner(services, body)
     except ValidationError as err:
         return _index(request, services, runner_error=_validation_message(err), runner_form=fields, status_code=422)
@@ -140,6 +179,7 @@ def create_runner_form(
 
 @protected.get("/runners/{runner_id}", response_class=HTMLResponse)
 def runner_page(request: Request, services: ServicesDep, runner_id: str) -> HTMLResponse:
+    """The page of one runner, with their analyses."""
     runner = runner_api.get_runner(services, runner_id)
     records = services.store.runner_analyses(runner.id)
     done = [r for r in records if r.status == "done"]
@@ -152,40 +192,34 @@ def runner_page(request: Request, services: ServicesDep, runner_id: str) -> HTML
 
 @protected.post("/runners/{runner_id}/delete")
 def delete_runner_form(services: ServicesDep, runner_id: str) -> RedirectResponse:
+    """Delete a runner and their analyses from the form on their page, then go back to the history."""
     runner = runner_api.get_runner(services, runner_id)
     services.delete_runner(runner.id)
     return RedirectResponse("/", status_code=303)
 
 
 def _knee_curve(services: Any, record: Any, report: dict[str, Any]) -> list[float] | None:
-    """Knee flexion over the gait cycle (mean of both feet's mean curves), from the stored track; None if unavailable."""
+    """Knee flexion over the gait cycle, from the stored track; None if unavailable.
+
+    The curve is the mean of both feet's mean curves.
+    """
     folder = services.output_dir(record)
     if folder is None or not (folder / "track.nc").is_file() or not report.get("events"):
         return None
     try:
-        import numpy as np
-        import pandas as pd
+        from gait.pipeline import knee_flexion_cycle
 
-        from gait.config import AnalysisConfig
-        from gait.events import EVENT_COLUMNS
-        from gait.report._curves import cycle_summary
-        from gait.track import clean_track, load_track
-
-        cleaned = clean_track(load_track(folder / "track.nc"), AnalysisConfig().clean)
-        events = pd.DataFrame(report["events"], columns=list(EVENT_COLUMNS))
-        curves = cycle_summary(cleaned, events, report.get("direction") or "image_left")
-        means = [np.asarray(curves[k]["mean"], dtype=float) for k in ("knee_flexion_L", "knee_flexion_R") if k in curves]
-        if not means:
-            return None
-        mean = np.nanmean(np.vstack(means), axis=0)
-        return None if not np.isfinite(mean).any() else [float(v) for v in mean]
+        return knee_flexion_cycle(folder / "track.nc", report["events"], report.get("direction"))
     except Exception:  # a plot must never break the comparison
         log.exception("knee curve of analysis %s", record.id)
         return None
 
 
 def knee_cycle_svg(a: list[float] | None, b: list[float] | None) -> dict[str, Any] | None:
-    """Geometry of an inline SVG of the two sessions' knee-flexion curves over the gait cycle (the template draws it)."""
+    """Geometry of an inline SVG of the two sessions' knee-flexion curves over the gait cycle.
+
+    The template draws it.
+    """
     import math
 
     series = [s for s in (a, b) if s]
@@ -218,6 +252,7 @@ def knee_cycle_svg(a: list[float] | None, b: list[float] | None) -> dict[str, An
 
 @protected.get("/runners/{runner_id}/compare", response_class=HTMLResponse)
 def compare_page(request: Request, services: ServicesDep, runner_id: str, a: str = "", b: str = "") -> HTMLResponse:
+    """The comparison page of two of a runner's analyses ``a`` and ``b``; 422 unless both are given."""
     runner = runner_api.get_runner(services, runner_id)
     if not a or not b:
         raise HTTPException(422, "Choose two of the runner's analyses to compare (A and B).")
@@ -243,11 +278,15 @@ def _safe_next(next_url: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    """The login form; ``next`` is where to go after logging in."""
     return render(request, "login.html", {"next": _safe_next(next), "error": None})
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, settings: SettingsDep, token: Annotated[str, Form()], next: Annotated[str | None, Form()] = None) -> Response:
+def login(
+    request: Request, settings: SettingsDep, token: Annotated[str, Form()], next: Annotated[str | None, Form()] = None
+) -> Response:
+    """Check the token from the login form, set it as a cookie and go on to ``next``; 401 if wrong."""
     if settings.token is None:
         return RedirectResponse(_safe_next(next), status_code=303)
     if not token_matches(token, settings.token):
@@ -258,11 +297,13 @@ def login(request: Request, settings: SettingsDep, token: Annotated[str, Form()]
 
 
 def set_token_cookie(response: Response, token: str) -> None:
+    """Set the access token as an HTTP-only, same-site cookie."""
     response.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", path="/")
 
 
 @router.get("/healthz", include_in_schema=False)
 def healthz() -> dict[str, str]:
+    """Answer a liveness probe."""
     return {"status": "ok"}
 
 
