@@ -220,8 +220,10 @@ def _detect_side(track: PoseTrack, view: TrackView, fps: float, params: EventPar
 
 
 def _pelvis_and_feet(track: PoseTrack, sign: float) -> tuple[np.ndarray, dict[str, tuple]]:
-    """Pelvis forward image position and each leg's (heel, toe) forward image positions, in leg
-    lengths (``sign`` x image x / the track's leg length)."""
+    """Pelvis and each leg's (heel, toe) forward image positions, in leg lengths.
+
+    Forward position: ``sign`` x image x / the track's leg length.
+    """
     leg = leg_length_px(track)
     pelvis = sign * (xy(track, "left_hip")[:, 0] + xy(track, "right_hip")[:, 0]) / 2 / leg
     feet = {
@@ -265,8 +267,9 @@ def detect_overground_events(
 
 
 def _is_passby(track: PoseTrack) -> bool:
-    """Whether a clip is a pass-by: the runner enters or leaves the frame, or is in view for less
-    than :data:`PASSBY_MAX_S`.
+    """Whether a clip is a pass-by: the runner enters or leaves the frame, or is briefly in view.
+
+    Briefly: for less than :data:`PASSBY_MAX_S`.
 
     Such clips get the ground-stance method (:func:`_detect_overground`); longer overground clips
     with the runner in view throughout keep the stride template, which needs
@@ -283,7 +286,11 @@ def _is_passby(track: PoseTrack) -> bool:
 
 
 def _ground_motion(track: PoseTrack, sign: float) -> tuple[str, float]:
-    """Treadmill or overground (:func:`gait.events._ground.ground_motion`) for a static camera."""
+    """Treadmill or overground (:func:`gait.events._ground.ground_motion`) from the track's positions.
+
+    Those of a static camera, or of a moving camera's track in the ground frame
+    (:func:`gait.track._ground_frame.to_ground_frame`), where the background stands still too.
+    """
     t = track["time"].values.astype(np.float64)
     pelvis, feet = _pelvis_and_feet(track, sign)
     rel = [(v[0] + v[1]) / 2 - pelvis for v in feet.values()]
@@ -307,8 +314,10 @@ def _detect_overground(
     only choose which foot came first. IC and TO are the stance's speed crossings plus
     :data:`OVERGROUND_IC_OFFSET_S` and :data:`OVERGROUND_TO_OFFSET_S` (fitted on the mocap
     harness's pass-bys, :mod:`gait.validate.passby`). ``ground_fwd`` (pelvis, per-leg heel and
-    toe forward positions relative to the ground, leg lengths) defaults to the image positions,
-    which are ground-relative for a static camera; a moving camera passes its compensated ones.
+    toe forward positions relative to the ground, leg lengths) defaults to the track's positions,
+    which are ground-relative for a static camera and for a moving camera's track in the ground
+    frame (:func:`gait.track._ground_frame.to_ground_frame`: the pipeline passes that track, so a
+    stance foot stands still in it as before a static camera).
     """
     t_all = track["time"].values.astype(np.float64)
     pelvis, feet = _pelvis_and_feet(track, view.forward_sign) if ground_fwd is None else ground_fwd
@@ -350,9 +359,15 @@ def _detect_overground(
         ground = fit_ground_line(track, contacts, min_span_px=leg_length_px(track))
     ics = {f: ic[foot == f] for f in ("L", "R")}
     dur = in_view[1] - in_view[0]
+    followed = track.attrs.get("camera_motion") == "compensated"
+    how = (
+        "is followed by the camera (overground, measured relative to the background)"
+        if followed
+        else "crosses the image (overground, static camera)"
+    )
     passby = QualityNote(
         "overground_passby",
-        f"The runner crosses the image (overground, static camera) and is in view for {dur:.1f} s "
+        f"The runner {how} and is in view for {dur:.1f} s "
         f"({in_view[0]:.2f}-{in_view[1]:.2f} s); {len(ic)} contacts and {n_steps} steps were "
         "measured there, so cadence and per-step figures rest on those few steps (wider "
         "uncertainty than a longer clip). Film 6 strides or more (a treadmill, or the camera "

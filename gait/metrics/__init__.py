@@ -16,6 +16,7 @@ from gait.metrics._session import (
     merge_metrics,
     merge_steps,
 )
+from gait.metrics._speed import SPEED_BODY_HEIGHTS, SPEED_M, speed_metrics
 from gait.metrics._types import (
     REAR_METRICS,
     REAR_STEP_COLUMNS,
@@ -31,6 +32,8 @@ __all__ = [
     "MAX_CADENCE_DIFF_SPM",
     "REAR_METRICS",
     "REAR_STEP_COLUMNS",
+    "SPEED_BODY_HEIGHTS",
+    "SPEED_M",
     "STEP_COLUMNS",
     "FootStrike",
     "GaitMetrics",
@@ -42,4 +45,5 @@ __all__ = [
     "match_views",
     "merge_metrics",
     "merge_steps",
+    "speed_metrics",
 ]

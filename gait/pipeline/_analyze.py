@@ -1,24 +1,40 @@
-"""Analysing clips: pose (or a track file), then each view's methods from the registry."""
+"""Analysing clips: pose (or a track file), then each view's methods from the registry.
+
+A side-view clip filmed by a moving camera (a friend following the runner) is analysed in the
+ground frame: right after the view, :func:`camera_motion` measures the camera's motion on the
+video's background (a quick check first, the full estimate only when the camera moved), and the
+cleaning, the events and the metrics run on the track with that motion removed
+(:func:`gait.track._ground_frame.to_ground_frame`), so that a contact is where the foot stops on
+the ground. ``Analysis.track`` keeps the image pixels (it is what ``track.nc`` saves; the
+compensation is measured again on the next analysis) and ``Analysis.cleaned`` is mapped back into
+them for the overlay; the report says the camera moved and gives the running speed.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from gait.config import AnalysisConfig, ClipSpec
-from gait.errors import ClipTooShortError, ConfigError
+from gait.errors import ClipTooShortError, ConfigError, GaitError
 from gait.events import GaitEvents, with_slowmo_hint
 from gait.flags import FatigueResult, FlagResult, RuleSet, compare_fatigue, evaluate_flags, load_rules
-from gait.metrics import GaitMetrics
+from gait.metrics import GaitMetrics, speed_metrics
 from gait.pipeline._session import merge_session, role_configs, single_session
 from gait.pipeline._types import Analysis, Session
 from gait.pipeline._views import methods_for
 from gait.pose import estimate_pose, resolve_model
 from gait.report import build_report
 from gait.track import PoseTrack, TrackView, clean_track, clip_view, is_track_path, load_track
+from gait.track._ground_frame import CAMERA_ATTRS, camera_attrs, from_ground_frame, to_ground_frame
+from gait.video import file_sha256
+from gait.video._egomotion import CameraMotion, estimate_camera_motion
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +42,17 @@ log = logging.getLogger(__name__)
 #: stride) at 130 steps/min span 0.92 s. Shorter clips are refused; a clip with fewer contacts in
 #: view gets no events and a note from the detector (``too_few_contacts``).
 MIN_ANALYSIS_S = 1.0
+
+#: The quick camera check fits every ``CAMERA_CHECK_STEP``-th frame at a long side of
+#: ``CAMERA_CHECK_SIDE_PX`` (about 4 ms per frame of a 720 x 1280 clip, mostly decoding, against
+#: 24 ms for the full estimate at 480 px, which runs only when the camera moved). At 240 px the
+#: "moved" threshold (2 % of the long side) is 4.8 working px, well above the fit's noise.
+CAMERA_CHECK_STEP = 5
+CAMERA_CHECK_SIDE_PX = 240
+#: Quick checks already made in this process (a clip analysed again with other settings, or a
+#: re-analysis after corrections), keyed by the file and the runner's landmarks.
+_CHECKED: dict[tuple[str, int, int, str], bool] = {}
+_CHECKED_MAX = 16
 
 Progress = Callable[[str, float], None]
 """``progress(stage, fraction_done)``: stage is 'pose', 'analysis', 'writing' or 'video'."""
@@ -41,11 +68,14 @@ class Prepared:
     rules: RuleSet
 
 
-def prepare(config: AnalysisConfig = AnalysisConfig(), clips: Sequence[ClipSpec] = ()) -> Prepared:
+def prepare(
+    config: AnalysisConfig = AnalysisConfig(), clips: Sequence[ClipSpec] = (), *, video: bool = False
+) -> Prepared:
     """Check everything that can fail before the pose model runs: fail fast, parse once.
 
     The flag rules file is parsed (a typo costs nothing), the pose model is resolved when a clip
-    is a video, and options that cannot apply to an input are refused.
+    is a video (or ``video`` says videos will come), and options that cannot apply to an input are
+    refused.
 
     Raises
     ------
@@ -55,7 +85,7 @@ def prepare(config: AnalysisConfig = AnalysisConfig(), clips: Sequence[ClipSpec]
     rules = load_rules(config.rules_path)
     for spec in clips:
         _check_source_options(spec.path, spec.config(config))
-    if any(not is_track_path(spec.path) and not spec.path.is_dir() for spec in clips):
+    if video or any(not is_track_path(spec.path) and not spec.path.is_dir() for spec in clips):
         resolve_model(config.pose.model)
     return Prepared(config, rules)
 
@@ -82,7 +112,9 @@ def _check_source_options(path: Path, config: AnalysisConfig) -> None:
         )
 
 
-def load_source(path: str | Path, config: AnalysisConfig = AnalysisConfig(), *, progress: Progress | None = None) -> PoseTrack:
+def load_source(
+    path: str | Path, config: AnalysisConfig = AnalysisConfig(), *, progress: Progress | None = None
+) -> PoseTrack:
     """The raw pose track of a clip (running the model) or of a track file (``.nc``/``.csv``).
 
     Raises
@@ -110,11 +142,87 @@ def check_long_enough(track: PoseTrack) -> None:
         )
 
 
+def source_video(track: PoseTrack) -> Path | None:
+    """The video a MediaPipe track was made from, when it is still there and unchanged, else None.
+
+    None also for a track whose pixels were turned after decoding (``rotation_applied_deg``): the
+    camera's motion would be measured in other pixels than the landmarks'.
+    """
+    if track.attrs.get("source_format") != "mediapipe" or not track.attrs.get("source_path"):
+        return None
+    path = Path(str(track.attrs["source_path"]))
+    if not path.is_file() or int(track.attrs.get("rotation_applied_deg", 0) or 0):
+        return None
+    sha = track.attrs.get("source_sha256")
+    if sha and file_sha256(path) != sha:
+        log.info("'%s' changed since its pose track was made; the camera's motion is not measured", path.name)
+        return None
+    return path
+
+
+def camera_motion(track: PoseTrack, *, step: int = CAMERA_CHECK_STEP) -> CameraMotion | None:
+    """The camera's motion over the clip when it moved, from the video's background; else None.
+
+    A quick check fits every ``step``-th frame at :data:`CAMERA_CHECK_SIDE_PX`; a camera that it
+    finds still (every fit good, the frame centre within 2 % of the long side) costs nothing more
+    (and nothing at all the next time the same clip and track are analysed in this process). Otherwise the full estimate
+    (:func:`gait.video._egomotion.estimate_camera_motion`) runs over every frame.
+
+    Returns
+    -------
+    CameraMotion or None
+        None for a static camera, a track without its video (:func:`source_video`), or a video
+        whose background could not be read (logged).
+    """
+    path = source_video(track)
+    if path is None:
+        return None
+    factor = float(track.attrs.get("slowmo_factor", 1.0))
+    slowmo = None if factor == 1.0 else factor
+    stat = path.stat()
+    digest = hashlib.sha256(
+        track["frame"].values.astype(np.int64).tobytes() + track["position"].values.tobytes()
+    ).hexdigest()
+    key = (f"{path.resolve()}:{step}", stat.st_mtime_ns, stat.st_size, digest)
+    try:
+        if key not in _CHECKED:
+            quick = estimate_camera_motion(
+                path, track, step=step, max_side_px=CAMERA_CHECK_SIDE_PX, slowmo_factor=slowmo
+            )
+            if len(_CHECKED) >= _CHECKED_MAX:
+                _CHECKED.pop(next(iter(_CHECKED)))
+            _CHECKED[key] = quick.moved or not bool(quick.ok.all())
+        if not _CHECKED[key]:
+            return None
+        motion = estimate_camera_motion(path, track, slowmo_factor=slowmo)
+    except GaitError as err:
+        log.warning("The camera's motion could not be measured on '%s': %s", path.name, err)
+        return None
+    return motion if motion.moved else None
+
+
+def ground_track(track: PoseTrack, motion: CameraMotion | None) -> PoseTrack:
+    """The track to analyse: in the ground frame when the camera moved, else the track itself."""
+    if motion is None:
+        return track
+    try:
+        return to_ground_frame(track, motion.arrays())
+    except GaitError as err:
+        log.warning("The camera's motion does not fit the track (%s); the image pixels are analysed", err)
+        return track
+
+
 def view_stages(track: PoseTrack, config: AnalysisConfig) -> tuple[TrackView, PoseTrack, GaitEvents]:
-    """The view (read right after pose), the cleaned track and the events, by the view's methods."""
+    """The view (read right after pose), the cleaned track and the events, by the view's methods.
+
+    For a side view of a video whose camera moved, the cleaned track is in the ground frame
+    (module docstring; :func:`finish` maps it back for the overlay).
+    """
     check_long_enough(track)
     view = clip_view(track, config.clean, given=config.view)
     methods = methods_for(view.view)
+    if methods.family == "side" and view.view in ("side_left", "side_right"):
+        track = ground_track(track, camera_motion(track))
     cleaned = clean_track(track, config.clean, view=view, repair_labels=methods.repair_labels)
     events = with_slowmo_hint(methods.detect(cleaned, config.events, view), _slowmo_given(track))
     return view, cleaned, events
@@ -134,7 +242,8 @@ def _slowmo_given(track: PoseTrack) -> bool:
 def judge(events: GaitEvents, metrics: GaitMetrics, rules: RuleSet) -> tuple[FlagResult, FatigueResult]:
     """Flags and the fatigue comparison; a clip without running gets none, but says what was not assessed."""
     if events.running:
-        return evaluate_flags(metrics.metrics, metrics.foot_strike, rules=rules), compare_fatigue(metrics.steps, rules=rules)
+        flags = evaluate_flags(metrics.metrics, metrics.foot_strike, rules=rules)
+        return flags, compare_fatigue(metrics.steps, rules=rules)
     return evaluate_flags({}, {}, rules=rules), compare_fatigue(metrics.steps.iloc[0:0], rules=rules)
 
 
@@ -146,8 +255,23 @@ def finish(
     config: AnalysisConfig,
     rules: RuleSet,
 ) -> Analysis:
-    """Metrics (by the view's method), flags and the report of one clip."""
+    """Metrics (by the view's method), flags and the report of one clip.
+
+    A ``cleaned`` track in the ground frame (a moving camera, :func:`view_stages`) adds the
+    running speed to the metrics, copies what the camera did (:data:`CAMERA_ATTRS`) onto the
+    image-pixel ``track`` for the report's ``camera_moved`` note, and is mapped back into image
+    pixels as ``Analysis.cleaned``. Otherwise those attributes are dropped from ``track``, so that
+    a saved track whose video is gone does not claim a compensation that was not made.
+    """
     metrics = methods_for(view.view).metrics(cleaned, events, config.metrics, config.height_cm)
+    if cleaned.attrs.get("camera_motion") == "compensated":
+        speed = speed_metrics(cleaned, events.ground_motion, height_cm=config.height_cm)
+        metrics = replace(metrics, metrics={**metrics.metrics, **speed})
+        track = track.assign_attrs(camera_attrs(cleaned))
+        cleaned = from_ground_frame(cleaned)
+    elif any(k in track.attrs for k in CAMERA_ATTRS):
+        track = track.copy(deep=False)
+        track.attrs = {k: v for k, v in track.attrs.items() if k not in CAMERA_ATTRS}
     flags, fatigue = judge(events, metrics, rules)
     report = build_report(
         track=track, cleaned=cleaned, events=events, metrics=metrics, config=config, flags=flags, fatigue=fatigue
@@ -155,7 +279,9 @@ def finish(
     return Analysis(track, cleaned, events, metrics, flags, fatigue, report, view)
 
 
-def analyze_track(track: PoseTrack, config: AnalysisConfig = AnalysisConfig(), *, rules: RuleSet | None = None) -> Analysis:
+def analyze_track(
+    track: PoseTrack, config: AnalysisConfig = AnalysisConfig(), *, rules: RuleSet | None = None
+) -> Analysis:
     """Analyse a raw pose track: view, clean, detect events, compute metrics, evaluate flags, build the report.
 
     ``rules``: the flag rules already parsed (:func:`prepare`); None: parsed from ``config.rules_path``.
@@ -179,8 +305,11 @@ def analyze_clip(
 
 
 def _share(progress: Progress | None, part: int, parts: int) -> Progress | None:
-    """``progress`` for clip ``part`` of ``parts``: its pose and video stages fill their share of the
-    bar; other stages are passed on for the last clip only, so that the stages never go back."""
+    """``progress`` for clip ``part`` of ``parts``, so that the stages never go back.
+
+    Its pose and video stages fill their share of the bar; other stages are passed on for the last
+    clip only.
+    """
     if progress is None or parts == 1:
         return progress
 
@@ -237,6 +366,7 @@ def analyze(
 
 
 __all__ = [
+    "CAMERA_CHECK_STEP",
     "MIN_ANALYSIS_S",
     "Prepared",
     "Progress",
@@ -244,7 +374,10 @@ __all__ = [
     "analyze_clip",
     "analyze_track",
     "as_specs",
+    "camera_motion",
     "check_long_enough",
+    "ground_track",
     "load_source",
     "prepare",
+    "source_video",
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, is_dataclass
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,11 @@ def json_safe(value: Any) -> Any:
 
 
 def input_notes(track: Any) -> list[QualityNote]:
-    """Notes on what a landmark file left to assumption (a frame rate, the image size)."""
+    """Notes on the input: what it left to assumption, how it was turned or slowed, whether the camera moved.
+
+    A landmark file may leave the frame rate or the image size to assumption; a video may have been
+    turned upright, slowed down, or filmed by a moving camera (``camera_moved``).
+    """
     notes = []
     if int(track.attrs.get("fps_assumed", 0)):
         notes.append(
@@ -152,6 +156,25 @@ def input_notes(track: Any) -> list[QualityNote]:
                 f"the {int(video['n_new_frames'])} new pictures of {int(video.get('n_frames') or 0)} "
                 "frames were analysed, at their own times. Export slow motion at its capture rate "
                 "(no frame interpolation) for finer timing.",
+            )
+        )
+    if int(track.attrs.get("camera_moved", 0) or 0):
+        # attributes of gait.track._ground_frame.to_ground_frame, copied by the pipeline
+        bh = float(track.attrs.get("camera_max_shift_body_heights", math.nan))
+        px = float(track.attrs.get("camera_max_shift_px", math.nan))
+        how_far = f"by up to {bh:.1f} body heights" if math.isfinite(bh) else f"by up to {px:.0f} px"
+        failed = int(track.attrs.get("camera_unreliable_frames", 0) or 0)
+        gaps = (
+            f" In {failed} frame(s) the background could not be followed and the camera's motion was assumed."
+            if failed
+            else ""
+        )
+        notes.append(
+            QualityNote(
+                "camera_moved",
+                f"The camera moved {how_far} during the clip; the feet and pelvis were measured relative "
+                f"to the background (contacts where the foot stops on the ground), which adds some error.{gaps} "
+                "Hold the camera still, or fix it on a tripod level with the hips.",
             )
         )
     if int(track.attrs.get("image_size_inferred", 0)):

@@ -104,7 +104,9 @@ def to_ground_frame(track: PoseTrack, motion: Any, *, drop_unreliable: bool = Tr
         A new track; ``position`` in reference-frame pixels (values may lie outside the image);
         ``position_world`` (camera-independent), confidences and times unchanged. Attributes
         ``camera_motion = "compensated"``, ``camera_reference_frame``, ``camera_max_shift_px``,
-        ``camera_moved`` (0/1), ``camera_unreliable_frames``, and ``coordinate_frame`` record it.
+        ``camera_max_shift_body_heights``, ``camera_pan_speed_px_s``, ``camera_moved`` (0/1),
+        ``camera_unreliable_frames``, and ``coordinate_frame`` record it; ``camera_map_frames`` and
+        ``camera_maps`` (each row's map, flattened) let :func:`from_ground_frame` undo it.
         ``image_width_px`` / ``image_height_px`` stay those of the frames. A ground-frame track is
         for analysis in memory: save the image-pixel track (``load_track`` refuses landmarks far
         outside the declared image, which a long pan gives) and compensate again after loading.
@@ -156,16 +158,106 @@ def to_ground_frame(track: PoseTrack, motion: Any, *, drop_unreliable: bool = Tr
         track["position"].attrs,
     )
     ref = int(m.get("reference_frame", frames[order][0]))
+    shift = float(m.get("max_shift_px", np.nan))
+    bh = body_height_px(track)
     out.attrs.update(
         camera_motion="compensated",
         camera_reference_frame=ref,
-        camera_max_shift_px=float(m.get("max_shift_px", np.nan)),
+        camera_max_shift_px=shift,
+        camera_max_shift_body_heights=shift / bh if np.isfinite(bh) and bh > 0 else float("nan"),
+        camera_pan_speed_px_s=float(m.get("pan_speed_px_s", np.nan)),
         camera_moved=int(bool(m.get("moved", True))),
         camera_unreliable_frames=int(bad.sum()),
+        # each row's map, so that from_ground_frame can undo it after cleaning (in memory only)
+        camera_map_frames=rows.copy(),
+        camera_maps=a.reshape(-1).copy(),
+        image_coordinate_frame=str(track.attrs.get("coordinate_frame", "")),
         coordinate_frame=(
             f"ground: pixels of reference frame {ref} (origin top-left, +x right, +y down), camera motion removed"
         ),
     )
+    return out
+
+
+#: Attributes :func:`to_ground_frame` adds that describe the compensation itself; the others
+#: (``camera_moved``, ``camera_max_shift_px``, ...) say what the camera did and may stay on the
+#: image-pixel track for the report.
+_COMPENSATION_ATTRS = (
+    "camera_motion",
+    "camera_reference_frame",
+    "camera_map_frames",
+    "camera_maps",
+    "image_coordinate_frame",
+)
+#: What :func:`camera_attrs` copies: the camera's motion as the report describes it.
+CAMERA_ATTRS = (
+    "camera_moved",
+    "camera_max_shift_px",
+    "camera_max_shift_body_heights",
+    "camera_pan_speed_px_s",
+    "camera_unreliable_frames",
+)
+
+
+def camera_attrs(track: PoseTrack) -> dict[str, Any]:
+    """The attributes of :data:`CAMERA_ATTRS` a track carries (what the report says about the camera)."""
+    return {k: track.attrs[k] for k in CAMERA_ATTRS if k in track.attrs}
+
+
+def from_ground_frame(ground_track: PoseTrack) -> PoseTrack:
+    """A ground-frame track (e.g. after cleaning) mapped back into each frame's image pixels.
+
+    Undoes :func:`to_ground_frame` with the maps it stored on the track, so that a track cleaned
+    in the ground frame can be drawn over the video; landmarks that cleaning filled in frames whose
+    fit failed land where the camera's assumed motion puts them.
+
+    Parameters
+    ----------
+    ground_track
+        A track from :func:`to_ground_frame`, possibly cleaned (same frames, any subset of rows).
+
+    Returns
+    -------
+    PoseTrack
+        ``position`` in image pixels, the compensation's attributes removed (the camera's,
+        :data:`CAMERA_ATTRS`, kept), ``coordinate_frame`` the image's again.
+
+    Raises
+    ------
+    InvalidTrackError
+        The track is not in the ground frame, or has rows whose map was not stored.
+    """
+    if ground_track.attrs.get("camera_motion") != "compensated" or "camera_maps" not in ground_track.attrs:
+        raise InvalidTrackError(
+            "The track is not in the ground frame (no camera maps); pass a track from to_ground_frame."
+        )
+    frames = np.asarray(ground_track.attrs["camera_map_frames"], dtype=np.int64).reshape(-1)
+    maps = np.asarray(ground_track.attrs["camera_maps"], dtype=np.float64).reshape(-1, 2, 3)
+    rows = np.asarray(ground_track["frame"].values, dtype=np.int64)
+    order = np.argsort(frames, kind="stable")
+    at = np.clip(np.searchsorted(frames[order], rows), 0, len(frames) - 1)
+    idx = order[at]
+    if (frames[idx] != rows).any():
+        raise InvalidTrackError(
+            "The track has frames whose camera map was not stored; map the track that to_ground_frame returned."
+        )
+    full = np.zeros((len(idx), 3, 3))
+    full[:, :2] = maps[idx]
+    full[:, 2, 2] = 1.0
+    inv = np.linalg.inv(full)[:, :2]
+    pos = ground_track["position"].transpose("time", "keypoint", "space").values.astype(np.float64)
+    image = np.einsum("tij,tkj->tki", inv[:, :, :2], pos) + inv[:, None, :, 2]
+    out = ground_track.copy(deep=True)
+    out["position"] = (
+        ("time", "keypoint", "space"),
+        image.astype(np.float32),
+        ground_track["position"].attrs,
+    )
+    coordinate_frame = str(out.attrs.get("image_coordinate_frame") or "")
+    for k in _COMPENSATION_ATTRS:
+        out.attrs.pop(k, None)
+    if coordinate_frame:
+        out.attrs["coordinate_frame"] = coordinate_frame
     return out
 
 

@@ -17,13 +17,25 @@ with empty frames and the runner enters and leaves the frame.
 :func:`run_passby_once` scores the detector on one such clip exactly as
 :func:`gait.validate.harness.run_once` does, on the contacts whose IC falls while the runner is
 in view (with the foot inside the image).
+
+A *following* camera (``camera="follow"``) stands where the static one does but turns to keep the
+runner in the middle of the image, as a friend filming him would: its aim is the runner's hip
+midpoint smoothed over :data:`FOLLOW_SMOOTH_S` and late by :data:`FOLLOW_LAG_S`, plus a hand's
+wobble (:data:`FOLLOW_WOBBLE_FRACTION` of the image at about 1 Hz across, half that up and
+down). Every point of the static camera's image is shifted by that known per-frame pan
+(``PassBy.pan_px``), so the runner stays near the centre for the whole window while the
+"background" (the ground) moves through the image. :meth:`PassBy.camera_motion` gives the known
+pan in the form :func:`gait.track._ground_frame.to_ground_frame` reads (what
+:func:`gait.video._egomotion.estimate_camera_motion` measures on a real video), which turns the
+track back into ground-relative pixels.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +44,8 @@ from gait.errors import ConfigError
 from gait.events import EventParams, detect_events
 from gait.metrics import MetricParams, compute_metrics
 from gait.skeleton import KEYPOINTS
-from gait.track import CleanParams, PoseTrack, clean_track
+from gait.track import CleanParams, PoseTrack, clean_track, clip_view
+from gait.track._ground_frame import to_ground_frame
 from gait.validate.camera import CameraClip, project_to_camera
 from gait.validate.errors import PoseErrorModel, apply_pose_errors
 from gait.validate.harness import FOOT, RunResult, match_events
@@ -44,6 +57,12 @@ from gait.validate.truth import GroundTruth, cadence_spm
 FOV_DEG = 70.0
 #: Extra source time around the filmed window (cubic resampling needs neighbours), seconds.
 MARGIN_S = 0.2
+#: A following camera's aim: the hip midpoint smoothed (Gaussian SD, s) and late by a reaction time
+#: (s); the hand's wobble has this amplitude (fraction of the image width) at about 1 Hz.
+FOLLOW_SMOOTH_S = 0.15
+FOLLOW_LAG_S = 0.1
+FOLLOW_WOBBLE_FRACTION = 0.02
+CAMERAS = ("static", "follow")
 
 
 def trial_speed_m_s(trial: MocapTrial) -> float:
@@ -85,6 +104,32 @@ class PassBy:
     in_view: np.ndarray
     speed_m_s: float
     field_m: float
+    pan_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    """``(n_frames, 2)`` where a following camera looks, relative to the static one (image px at
+    the runner's depth, +x right, +y down); zeros for a static camera (module docstring)."""
+    camera: str = "static"
+
+    def camera_motion(self) -> dict[str, Any]:
+        """The known camera motion, as :func:`gait.track._ground_frame.to_ground_frame` reads it.
+
+        Maps from each frame's pixels to the first frame's (pure translations by ``pan_px``).
+        """
+        frames = self.track["frame"].values.astype(np.int64)
+        pan = self.pan_px if len(self.pan_px) else np.zeros((len(frames), 2))
+        maps = np.zeros((len(frames), 2, 3))
+        maps[:, 0, 0] = maps[:, 1, 1] = 1.0
+        maps[:, :, 2] = pan - pan[0]
+        shift = np.linalg.norm(pan - pan[0], axis=1)
+        w, h = int(self.track.attrs["image_width_px"]), int(self.track.attrs["image_height_px"])
+        return {
+            "frame": frames,
+            "to_reference": maps,
+            "ok": np.ones(len(frames), bool),
+            "image_size_px": (w, h),
+            "reference_frame": int(frames[0]),
+            "max_shift_px": float(shift.max()),
+            "moved": bool(shift.max() > 0.02 * max(w, h)),
+        }
 
 
 def film_passby(
@@ -101,6 +146,7 @@ def film_passby(
     image_size_px: tuple[int, int] = (1280, 720),
     fov_deg: float = FOV_DEG,
     model: PoseErrorModel | None = None,
+    camera: str = "static",
 ) -> PassBy:
     """Film a trial as an overground pass-by of a static side camera (module docstring).
 
@@ -125,6 +171,9 @@ def film_passby(
     image_size_px, fov_deg
         Image size and horizontal field of view; the camera stands as far from the runner's
         path as that field needs to span ``speed * in_view_s``.
+    camera
+        ``"static"`` or ``"follow"``: a camera at the same place that turns to keep the runner in
+        the middle (module docstring), so he is in view for the whole window.
 
     Returns
     -------
@@ -132,6 +181,8 @@ def film_passby(
     """
     if view not in ("side_left", "side_right"):
         raise ConfigError(f"Expected a side view for a pass-by, got {view!r}.")
+    if camera not in CAMERAS:
+        raise ConfigError(f"Expected camera 'static' or 'follow' for a pass-by, got {camera!r}.")
     if not (in_view_s > 0 and lead_s >= 0 and tail_s >= 0):
         raise ConfigError(
             f"Expected in_view_s > 0 and lead_s, tail_s >= 0, got {in_view_s}, {lead_s}, {tail_s}."
@@ -176,9 +227,37 @@ def film_passby(
     truth = trial.ground_truth(clip)
     model = PoseErrorModel.at_severity(severity) if model is None else model
     track, _ = apply_pose_errors(clip, truth, model, seed)
+    pan = np.zeros((track.sizes["time"], 2))
+    if camera == "follow":
+        pan = _follow_pan(clip, seed)
+        track = track.copy(deep=True)
+        track["position"].values[...] = track["position"].values - pan[:, None, :].astype(np.float32)
+        clip = replace(clip, position_true_px=clip.position_true_px - pan[:, None, :])
     track, in_view = _out_of_frame(track, clip)
-    track.attrs["passby"] = f"speed {speed:.2f} m/s, field {field_m:.2f} m, in view {in_view_s} s"
-    return PassBy(track, truth, in_view, speed, field_m)
+    track.attrs["passby"] = (
+        f"speed {speed:.2f} m/s, field {field_m:.2f} m, in view {in_view_s} s, camera {camera}"
+    )
+    return PassBy(track, truth, in_view, speed, field_m, pan, camera)
+
+
+def _follow_pan(clip: CameraClip, seed: int) -> np.ndarray:
+    """``(n, 2)`` a following camera's aim minus the static camera's, image px (module docstring)."""
+    from scipy.ndimage import gaussian_filter1d
+
+    w, h = clip.camera.image_size_px
+    t = clip.track["time"].values.astype(np.float64)
+    hips = [KEYPOINTS.index("left_hip"), KEYPOINTS.index("right_hip")]
+    hip = clip.position_true_px[:, hips].mean(axis=1)
+    dt = float(np.median(np.diff(t)))
+    aim_x = gaussian_filter1d(hip[:, 0], FOLLOW_SMOOTH_S / dt, mode="nearest")
+    late = np.interp(t - FOLLOW_LAG_S, t, aim_x)  # the aim of a reaction time ago
+    rng = np.random.default_rng([seed, 7])
+    f_x, f_y = rng.uniform(0.8, 1.3), rng.uniform(1.2, 1.9)
+    p_x, p_y = rng.uniform(0, 2 * np.pi, 2)
+    wobble = FOLLOW_WOBBLE_FRACTION * w
+    dx = late - w / 2 + wobble * np.sin(2 * np.pi * f_x * t + p_x)
+    dy = 0.5 * wobble * np.sin(2 * np.pi * f_y * t + p_y)
+    return np.stack([dx, dy], axis=1)
 
 
 def _out_of_frame(track: PoseTrack, clip: CameraClip) -> tuple[PoseTrack, np.ndarray]:
@@ -209,10 +288,11 @@ def in_view_truth(p: PassBy) -> pd.DataFrame:
     ev = p.truth.events
     t = p.track["time"].values.astype(float)
     w = float(p.track.attrs["image_width_px"])
+    pan_x = p.pan_px[:, 0] if len(p.pan_px) else np.zeros(len(t))
     keep = []
     for row in ev.itertuples(index=False):
         k = int(np.clip(np.searchsorted(t, row.time_s), 0, len(t) - 1))
-        heel_x = p.truth.position_true_px[k, KEYPOINTS.index(f"{row.side}_heel"), 0]
+        heel_x = p.truth.position_true_px[k, KEYPOINTS.index(f"{row.side}_heel"), 0] - pan_x[k]
         keep.append(bool(p.in_view[k]) and bool(0 <= heel_x < w))
     return ev[np.array(keep, bool)].reset_index(drop=True)
 
@@ -230,12 +310,17 @@ def run_passby_once(
     event_params: EventParams | None = None,
     metric_params: MetricParams | None = None,
     match_tol_s: float = 0.15,
+    camera: str = "static",
+    compensate: bool = True,
 ) -> RunResult:
     """Film one pass-by, detect, and pair with the in-view truth (:func:`in_view_truth`).
 
     The cadence error is against the force-plate cadence of the in-view contacts; ``n_true``
     counts the in-view events; false positives are detections of a foot and kind more than half
-    a step from every true event of that foot and kind while in view.
+    a step from every true event of that foot and kind while in view. ``camera="follow"``: a
+    following camera (:func:`film_passby`), whose known pan is removed before cleaning
+    (:func:`gait.track._ground_frame.to_ground_frame`, as the pipeline does with the measured
+    one) unless ``compensate`` is False.
     """
     p = film_passby(
         trial,
@@ -245,9 +330,15 @@ def run_passby_once(
         start_s=start_s,
         in_view_s=in_view_s,
         view=view,
+        camera=camera,
     )
-    cleaned = clean_track(p.track, clean_params or CleanParams())
-    events = detect_events(cleaned, event_params or EventParams())
+    # as the pipeline does: the view is read on the raw (image) track, right after pose
+    view = clip_view(p.track, clean_params or CleanParams())
+    track = p.track
+    if camera == "follow" and compensate:
+        track = to_ground_frame(track, p.camera_motion())
+    cleaned = clean_track(track, clean_params or CleanParams(), view=view)
+    events = detect_events(cleaned, event_params or EventParams(), view=view)
     metrics = compute_metrics(cleaned, events, metric_params or MetricParams())
     truth_ev = in_view_truth(p)
     n_true, errors, false_pos = {}, {}, {}

@@ -134,3 +134,69 @@ def test_ground_relative_positions_can_be_passed_in(trials) -> None:
     np.testing.assert_allclose(a.of("R", "IC"), b.of("R", "IC"))
     with pytest.raises(ValueError, match="side view"):
         detect_overground_events(cleaned, replace(view, view="rear"))
+
+
+# --- a following (panning) camera: the same pass-by, filmed by a camera that keeps the runner centred
+
+
+def _ics(events) -> np.ndarray:
+    return np.sort(events.table.loc[events.table["type"] == "IC", "time_s"].to_numpy(float))
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_following_camera_with_its_pan_removed_matches_the_static_passby(trials, fps: float) -> None:
+    from gait.events._detect import OVERGROUND_DETECTOR, detect_overground_events
+    from gait.track import clip_view
+    from gait.track._ground_frame import to_ground_frame
+
+    trial = trials[sorted(trials)[0]]
+    static = film_passby(trial, fps=fps, seed=11, start_s=1.5)
+    follow = film_passby(trial, fps=fps, seed=11, start_s=1.5, camera="follow")
+    # the runner stays near the centre while the ground scrolls by more than the image's width
+    hip_x = follow.track["position"].sel(keypoint=["left_hip", "right_hip"], space="x").mean("keypoint")
+    width = float(follow.track.attrs["image_width_px"])
+    assert float(np.nanmax(np.abs(hip_x - width / 2))) < 0.2 * width
+    assert np.ptp(follow.pan_px[:, 0]) > 0.9 * width
+    assert follow.in_view.all() and not static.in_view.all()
+
+    ground = to_ground_frame(follow.track, follow.camera_motion())
+    ev_static = detect_events(clean_track(static.track))
+    ev_ground = detect_events(clean_track(ground))
+    assert ev_ground.detector == OVERGROUND_DETECTOR and ev_ground.ground_motion == "overground"
+    assert ev_ground.running and ev_static.running
+    # every contact the static camera saw is found again, within one frame
+    a, b = _ics(ev_static), _ics(ev_ground)
+    pairs = match_events(a, b, 0.15)
+    assert (pairs >= 0).all()
+    assert np.max(np.abs(b[pairs] - a)) <= 1.0 / fps + 1e-9
+    # and against the force plates, all in-view contacts (the following shot sees more of them)
+    truth = in_view_truth(follow)
+    true_ic = np.sort(truth.loc[truth["kind"] == "ic", "time_s"].to_numpy(float))
+    hit = match_events(true_ic, b, 0.15)
+    assert (hit >= 0).mean() >= 0.8 and len(true_ic) > len(a)
+    assert np.max(np.abs(b[hit[hit >= 0]] - true_ic[hit >= 0])) <= 2.0 / fps + 1e-9
+    assert "followed by the camera" in next(q.message for q in ev_ground.quality if q.code == "overground_passby")
+
+    # without the pan removed the stance foot slides through the image: the ground-stance method
+    # no longer finds the contacts, and the clip looks like a treadmill to the detector
+    raw = clean_track(follow.track)
+    assert detect_events(raw).ground_motion == "treadmill"
+    forced = detect_overground_events(raw, clip_view(raw))
+    found = match_events(true_ic, _ics(forced), 2.0 / fps)
+    assert not forced.running or (found >= 0).mean() < 0.5
+
+
+def test_following_camera_pan_is_known_exactly(trials) -> None:
+    from gait.track._ground_frame import from_ground_frame, to_ground_frame
+
+    trial = trials[sorted(trials)[-1]]
+    follow = film_passby(trial, fps=30.0, seed=5, start_s=2.0, camera="follow")
+    static = film_passby(trial, fps=30.0, seed=5, start_s=2.0)
+    ground = to_ground_frame(follow.track, follow.camera_motion())
+    # ground-frame positions = the static camera's (first-frame offset aside) where both see the point
+    both = np.isfinite(static.track["position"].values) & np.isfinite(ground["position"].values)
+    diff = ground["position"].values - static.track["position"].values + follow.pan_px[0][None, None, :]
+    assert both.sum() > 1000 and np.abs(diff[both]).max() < 1e-2
+    back = from_ground_frame(ground)
+    np.testing.assert_allclose(back["position"].values, follow.track["position"].values, atol=1e-2)
+    assert "camera_motion" not in back.attrs and back.attrs["camera_moved"] == 1
