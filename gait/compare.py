@@ -133,7 +133,10 @@ def change_sentence(name: str, unit: str, difference: float | None, mdc: float |
     if difference is None:
         return f"{words} was not measured in both sessions, so it cannot be compared."
     tiny = 0.5e-3 if unit == "s" else 1e-9
-    moved = "did not change" if abs(difference) < tiny else ("rose " if difference > 0 else "fell ") + _fmt(difference, unit)
+    if abs(difference) < tiny:
+        moved = "did not change"
+    else:
+        moved = ("rose " if difference > 0 else "fell ") + _fmt(difference, unit)
     if mdc is None:
         return f"{words} {moved}; this measurement's noise is not known, so whether that is real cannot be said."
     if abs(difference) > mdc:

@@ -52,6 +52,28 @@ class FileProblem(NamedTuple):
     fix: str
 
 
+def _stat_problem(p: str, err: OSError) -> FileProblem:
+    """Why ``os.stat(p)`` failed with ``err``: a link loop, a dangling link, no such file, no access."""
+    if err.errno == errno.ELOOP:
+        return FileProblem(
+            "is a symbolic-link loop (its links point at each other)",
+            "point the link at a real file",
+        )
+    if os.path.islink(p):
+        return FileProblem(
+            f"is a symbolic link to '{os.readlink(p)}', which does not exist",
+            "fix the link or give the file's own path",
+        )
+    if err.errno in (errno.ENOENT, errno.ENOTDIR):
+        return FileProblem("does not exist", "check the path")
+    if err.errno == errno.EACCES:
+        return FileProblem(
+            "cannot be reached (permission denied on a folder of its path)",
+            "check the folder permissions",
+        )
+    return FileProblem(f"cannot be read ({err.strerror})", "check the path")
+
+
 def file_problem(path: str | os.PathLike[str]) -> FileProblem | None:
     """Why ``path`` is not a readable, non-empty regular file, or ``None`` when it is one.
 
@@ -64,24 +86,7 @@ def file_problem(path: str | os.PathLike[str]) -> FileProblem | None:
     try:
         st = os.stat(p)
     except OSError as err:
-        if err.errno == errno.ELOOP:
-            return FileProblem(
-                "is a symbolic-link loop (its links point at each other)",
-                "point the link at a real file",
-            )
-        if os.path.islink(p):
-            return FileProblem(
-                f"is a symbolic link to '{os.readlink(p)}', which does not exist",
-                "fix the link or give the file's own path",
-            )
-        if err.errno in (errno.ENOENT, errno.ENOTDIR):
-            return FileProblem("does not exist", "check the path")
-        if err.errno == errno.EACCES:
-            return FileProblem(
-                "cannot be reached (permission denied on a folder of its path)",
-                "check the folder permissions",
-            )
-        return FileProblem(f"cannot be read ({err.strerror})", "check the path")
+        return _stat_problem(p, err)
     mode = st.st_mode
     kinds = (
         (stat.S_ISDIR, "is a folder, not a file", "give the path of a file in it"),

@@ -20,4 +20,5 @@ class QualityNote:
     message: str
 
     def to_dict(self) -> dict[str, str]:
+        """The note as a JSON-ready dict with ``code`` and ``message``."""
         return {"code": self.code, "message": self.message}

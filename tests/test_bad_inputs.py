@@ -1,5 +1,7 @@
-"""Bad input at the command line, as a user types it: every case ends with exit code 1 and one line
-on stderr that says what is wrong (no traceback), before any work is done.
+"""Bad input at the command line, as a user types it.
+
+Every case ends with exit code 1 and one line on stderr that says what is wrong (no traceback), before any
+work is done.
 
 A representative table of what a hardening review threw at the CLI: missing, odd and broken files,
 clips whose timestamps cannot be trusted, out-of-range options, output paths that cannot be written,
@@ -140,8 +142,16 @@ CASES = [
     ("slowmo-inf", (*T, "--slowmo-factor", "inf"), "--slowmo-factor inf is not a finite number"),
     ("slowmo-1e9", (*T, "--slowmo-factor", "1e9"), "--slowmo-factor 1e+09 is outside the range"),
     ("slowmo-for-a-track", (*T, "--slowmo-factor", "8"), "is a pose track, whose times are already real-world seconds"),
-    ("slowmo-for-a-rear-track", ("analyze", "{d}/t.nc", "{d}/t.nc", "-o", "{o}", "--slowmo-factor", "4"), "is a pose track"),
-    ("pose-slowmo-0", ("pose", str(SAMPLE_CLIP), "-o", "{o}.nc", "--slowmo-factor", "0"), "--slowmo-factor 0 is outside"),
+    (
+        "slowmo-for-a-rear-track",
+        ("analyze", "{d}/t.nc", "{d}/t.nc", "-o", "{o}", "--slowmo-factor", "4"),
+        "is a pose track",
+    ),
+    (
+        "pose-slowmo-0",
+        ("pose", str(SAMPLE_CLIP), "-o", "{o}.nc", "--slowmo-factor", "0"),
+        "--slowmo-factor 0 is outside",
+    ),
     ("height-low", (*T, "--height-cm", "10"), "--height-cm 10 is outside the range from 50 to 250"),
     ("height-text", (*T, "--height-cm", "tall"), "Invalid value for '--height-cm'"),
     ("view", (*T, "--view", "diagonal"), "Unknown view 'diagonal'; use one of side_left"),
@@ -153,8 +163,16 @@ CASES = [
     ("output-is-a-file", ("analyze", "{d}/t.nc", "-o", "{d}/a_file"), "Output folder '{d}/a_file' is an existing file"),
     ("output-under-a-file", ("analyze", "{d}/t.nc", "-o", "{d}/a_file/out"), "'{d}/a_file' is a file, not a folder"),
     ("output-etc-hostname", ("analyze", "{d}/t.nc", "-o", "/etc/hostname"), "is an existing file, not a folder"),
-    ("output-in-proc", ("analyze", "{d}/t.nc", "-o", "/proc/nope/out"), "Cannot create the output folder '/proc/nope/out'"),
-    ("pose-output-no-folder", ("pose", str(SAMPLE_CLIP), "-o", "{d}/none/x.nc"), "the folder '{d}/none' does not exist"),
+    (
+        "output-in-proc",
+        ("analyze", "{d}/t.nc", "-o", "/proc/nope/out"),
+        "Cannot create the output folder '/proc/nope/out'",
+    ),
+    (
+        "pose-output-no-folder",
+        ("pose", str(SAMPLE_CLIP), "-o", "{d}/none/x.nc"),
+        "the folder '{d}/none' does not exist",
+    ),
     ("pose-output-is-a-folder", ("pose", str(SAMPLE_CLIP), "-o", "{d}/taken.nc"), "is a folder; give -o a file name"),
     ("pose-output-suffix", ("pose", str(SAMPLE_CLIP), "-o", "{d}/x.txt"), "use a .nc or .csv file name"),
     # rules files
@@ -178,7 +196,11 @@ CASES = [
     # batch
     ("batch-missing-input", ("batch", "{d}/nowhere", "-o", "{o}"), "does not exist; give a folder of clips"),
     ("batch-slowmo-0", ("batch", "{d}/clips", "-o", "{o}", "--slowmo-factor", "0"), "--slowmo-factor 0 is outside"),
-    ("batch-manifest-slowmo", ("batch", "{d}/manifest_bad_slowmo.csv", "-o", "{o}"), "line 2: slowmo_factor 0.5 is outside"),
+    (
+        "batch-manifest-slowmo",
+        ("batch", "{d}/manifest_bad_slowmo.csv", "-o", "{o}"),
+        "line 2: slowmo_factor 0.5 is outside",
+    ),
     ("batch-output-is-a-file", ("batch", "{d}/clips", "-o", "{d}/a_file"), "is an existing file, not a folder"),
     ("batch-manifest-fifo", ("batch", "{d}/pipe.csv", "-o", "{o}"), "is a named pipe (FIFO)"),
 ]
@@ -205,8 +227,10 @@ def test_bad_input_is_one_line_and_exit_code_1(d: Path, args: tuple[str, ...], p
 
 
 def test_a_gap_in_the_runner_prints_no_numpy_warning(d: Path, tmp_path: Path) -> None:
-    """A track whose runner is missing for over 0.1 s (a 16x16 clip is one such) printed numpy's
-    'Mean of empty slice' twice; the analysis itself is fine."""
+    """A track whose runner is missing for over 0.1 s prints no numpy warning; the analysis itself is fine.
+
+    A 16x16 clip is one such track; it printed numpy's 'Mean of empty slice' twice.
+    """
     import numpy as np
 
     from gait.track import load_track, save_track

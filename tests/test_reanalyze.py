@@ -82,12 +82,20 @@ def test_moving_one_contact_by_two_frames(track, automatic) -> None:
             continue
         assert changed <= {k for k, cols in neighbours.items() if col in cols}, col
     by_hand = twice.report["provenance"]["event_corrections"]
-    assert by_hand["by_hand"] == [{"foot": table.loc[ic, "foot"], "type": "IC", "frame": int(table.loc[ic, "frame"]) + 3,
-                                  "time_s": round(float(track["time"].values[int(table.loc[ic, "frame"]) + 3]), 5)}]
+    moved = int(table.loc[ic, "frame"]) + 3
+    assert by_hand["by_hand"] == [
+        {
+            "foot": table.loc[ic, "foot"],
+            "type": "IC",
+            "frame": moved,
+            "time_s": round(float(track["time"].values[moved]), 5),
+        }
+    ]
     assert by_hand["removed"][0]["frame"] == int(table.loc[ic, "frame"])
     assert len(by_hand["original_events"]) == len(table)
     assert twice.report["quality"][0]["code"] == "events_corrected_by_hand"
-    assert twice.events.table.loc[twice.events.table["frame"] == table.loc[ic, "frame"] + 3, "confidence"].iloc[0] == 1.0
+    corrected = twice.events.table
+    assert corrected.loc[corrected["frame"] == table.loc[ic, "frame"] + 3, "confidence"].iloc[0] == 1.0
 
 
 @pytest.mark.parametrize(

@@ -58,8 +58,10 @@ def _run_clip(task: ClipTask, job: Job, clock: Any = None) -> ClipOutcome:
 
 
 class _Clock:
-    """When each task started its clip (a Ray actor; its clock is the only one used, so the
-    machines' clocks need not agree)."""
+    """When each task started its clip (a Ray actor).
+
+    Its clock is the only one used, so the machines' clocks need not agree.
+    """
 
     def __init__(self) -> None:
         self.started: dict[str, float] = {}
@@ -134,7 +136,7 @@ def _wait_s(running: dict[Any, tuple[ClipTask, float | None]], timeout_s: float 
     return min(1.0, max(0.0, first) + 0.01)
 
 
-def run_ray(
+def run_ray(  # noqa: C901 - one scheduling loop (submit, wait, time out); split it with the Ray tests at hand
     tasks: Sequence[ClipTask],
     job: Job,
     *,

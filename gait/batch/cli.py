@@ -7,7 +7,7 @@ Register with ``app.command("batch")(_friendly(batch_command))``: user errors ar
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,12 +17,16 @@ if TYPE_CHECKING:
     from gait.batch._run import BatchEvent
 
 
-class EngineName(str, Enum):
+class EngineName(StrEnum):
+    """The engine that runs the clips: local processes or Ray tasks."""
+
     local = "local"
     ray = "ray"
 
 
-class InputKind(str, Enum):
+class InputKind(StrEnum):
+    """Which files of the input folder are analysed: videos, pose tracks or both."""
+
     videos = "videos"
     tracks = "tracks"
     both = "both"

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Literal
 
 from gait.errors import ConfigError, GaitError, file_problem
-from gait.track.view import VIEWS
+from gait.skeleton import VIEWS
 
 #: Video suffixes picked up when scanning a folder (compared in lower case).
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")

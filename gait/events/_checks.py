@@ -154,8 +154,11 @@ CADENCE_AGREEMENT = 0.03
 
 
 def events_cadence_spm(ics: dict[str, np.ndarray], period_s: float) -> float:
-    """Cadence of the detected contacts of both feet (:func:`fitted_cadence_spm`, with the step
-    period half of ``period_s``; :func:`cadence_spm` with feet when that gives none)."""
+    """Cadence of the detected contacts of both feet.
+
+    :func:`fitted_cadence_spm`, with the step period half of ``period_s``; :func:`cadence_spm` with feet when
+    that gives none.
+    """
     left, right = (ics[f][np.isfinite(ics[f])] for f in ("L", "R"))
     fitted, _ = fitted_cadence_spm(np.concatenate([left, right]), period_s / 2)
     if np.isfinite(fitted):

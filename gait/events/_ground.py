@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -52,8 +53,8 @@ def fit_ground_line(
     t = track["time"].values.astype(np.float64)
     rows = []
     for foot, side in (("L", "left"), ("R", "right")):
-        toe = track["position"].sel(keypoint=f"{side}_foot_index").transpose("time", "space")
-        toe = toe.values.astype(np.float64)
+        toe_da = track["position"].sel(keypoint=f"{side}_foot_index").transpose("time", "space")
+        toe = toe_da.values.astype(np.float64)
         for ic, to in contacts.get(foot, []):
             for f in STANCE_FRACTIONS:
                 p = _interp_xy(t, toe, ic + f * (to - ic))
@@ -96,7 +97,6 @@ STANCE_SPEED_FRACTION = 0.35
 #: Gaussian smoothing (s, 1 SD) of the ground-relative positions before differentiating: a fixed
 #: time so that the velocity noise does not grow with the frame rate.
 SMOOTH_S = 0.012
-import os
 
 USE_VERTICAL = bool(int(os.environ.get("GAIT_USE_VERTICAL", "0")))
 #: Shortest stance counted, seconds (running contacts last 0.15-0.30 s).
@@ -339,14 +339,14 @@ def _on_lattice(
     best: tuple[float, dict[int, int]] = (-1.0, {})
     for period in sorted(periods):
         length = abs(speed) * period
-        for i in np.flatnonzero(np.isfinite(x)):
+        for i in np.flatnonzero(np.isfinite(x)).tolist():
             k = np.rint((t - t[i]) / period).astype(int)
             rt = np.abs(t - t[i] - k * period) / period
             rx = np.abs(x - x[i] - k * length * np.sign(speed)) / length
             cost = rt / LATTICE_TOL[0] + rx / LATTICE_TOL[1]
             inlier = (rt <= LATTICE_TOL[0]) & (rx <= LATTICE_TOL[1])
             nodes: dict[int, int] = {}
-            for j in np.flatnonzero(inlier):
+            for j in np.flatnonzero(inlier).tolist():
                 old = nodes.get(int(k[j]))
                 if old is None or cost[j] < cost[old]:
                     nodes[int(k[j])] = int(j)

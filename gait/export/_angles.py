@@ -1,5 +1,8 @@
-"""Angle series of a whole track, per frame: the sagittal angles of :mod:`gait.metrics.kinematics`
-(runner frame, ground-line corrected) and the frontal ones of :mod:`gait.report._curves`."""
+"""Angle series of a whole track, per frame.
+
+The sagittal angles of :mod:`gait.metrics.kinematics` (runner frame, ground-line corrected) and the frontal
+ones of :mod:`gait.report._curves`.
+"""
 
 from __future__ import annotations
 

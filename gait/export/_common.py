@@ -28,11 +28,27 @@ COORDINATES = (
 class ExportSource(Protocol):
     """The parts of :class:`gait.pipeline.Analysis` the writers read (never modified)."""
 
-    track: PoseTrack
-    cleaned: PoseTrack
-    events: GaitEvents
-    metrics: GaitMetrics
-    report: dict[str, Any]
+    # read-only properties, so that frozen dataclasses (``Analysis``) satisfy the protocol
+
+    @property
+    def track(self) -> PoseTrack:
+        """The raw pose track."""
+
+    @property
+    def cleaned(self) -> PoseTrack:
+        """The cleaned pose track."""
+
+    @property
+    def events(self) -> GaitEvents:
+        """The detected gait events."""
+
+    @property
+    def metrics(self) -> GaitMetrics:
+        """The gait metrics."""
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict."""
 
 
 @dataclass(frozen=True, eq=False)

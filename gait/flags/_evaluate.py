@@ -273,7 +273,7 @@ def _finite(value: Any) -> float | None:
 def _confidence(value: Any) -> Confidence:
     if value not in CONFIDENCES:
         raise ValueError(f"Expected confidence 'high', 'medium' or 'low', got {value!r}.")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _side_key(key: str) -> str:

@@ -203,7 +203,7 @@ def compare_fatigue(
         pairs.append((crit, comparison))
     degraded = [(k, c) for k, c in pairs if c.degraded]
     findings = tuple(QualityNote(c.code, _finding_text(k, c)) for k, c in degraded)
-    flags = tuple(_flag(k, c, note.message) for (k, c), note in zip(degraded, findings))
+    flags = tuple(_flag(k, c, note.message) for (k, c), note in zip(degraded, findings, strict=True))
     return FatigueResult(
         assessed=True,
         duration_s=duration_s,

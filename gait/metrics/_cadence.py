@@ -13,8 +13,11 @@ from gait.metrics._types import Metric, MetricParams
 def cadence_metric(
     steps: pd.DataFrame, fps: float, params: MetricParams, step_s: float | None = None
 ) -> Metric:
-    """Cadence: the robust fit of :func:`fitted_cadence_spm` when the step period is known, else
-    60 x steps / their total time; per-step spread and per-side values from the step times."""
+    """Cadence, with its per-step spread and per-side values.
+
+    The robust fit of :func:`fitted_cadence_spm` when the step period is known, else 60 x steps / their total
+    time; per-step spread and per-side values from the step times.
+    """
     step = steps["step_time_s"].to_numpy(float)
     valid = np.isfinite(step) & (step > 0)
     n = int(valid.sum())

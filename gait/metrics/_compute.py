@@ -277,10 +277,11 @@ def _timing_metrics(
 
 
 def _ratio_unc(num: Metric, den: Metric) -> float | None:
-    if None in (num.value, den.value, num.uncertainty, den.uncertainty) or not den.value:
+    n, d, n_unc, d_unc = num.value, den.value, num.uncertainty, den.uncertainty
+    if n is None or d is None or n_unc is None or d_unc is None or not d:
         return None
-    ratio = num.value / den.value
-    return float(abs(ratio) * np.hypot(num.uncertainty / num.value, den.uncertainty / den.value))
+    ratio = n / d
+    return float(abs(ratio) * np.hypot(n_unc / n, d_unc / d))
 
 
 def _kinematic_metrics(

@@ -17,7 +17,9 @@ from gait.track import PoseTrack
 HAND_EVENT_COLUMNS = ("foot", "type", "frame")
 
 
-def _hand_table(track: PoseTrack, events: Any, automatic: Any) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+def _hand_table(
+    track: PoseTrack, events: Any, automatic: Any
+) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
     """The corrected events table, the events placed by hand and the automatic events removed.
 
     An event the same as an automatic one (foot, type and frame) keeps the automatic sub-frame time
@@ -29,27 +31,39 @@ def _hand_table(track: PoseTrack, events: Any, automatic: Any) -> tuple[Any, lis
     table = pd.DataFrame(events).copy() if not isinstance(events, pd.DataFrame) else events.copy()
     missing = [c for c in HAND_EVENT_COLUMNS if c not in table.columns]
     if missing:
-        raise ConfigError(f"The corrected events lack the column(s) {', '.join(missing)}: give foot, type and frame for every event.")
+        raise ConfigError(
+            f"The corrected events lack the column(s) {', '.join(missing)}: give foot, type and frame for every event."
+        )
     table = table[list(HAND_EVENT_COLUMNS)]
     table["foot"] = table["foot"].astype(str).str.strip().str.upper()
     table["type"] = table["type"].astype(str).str.strip().str.upper()
     bad = table[~table["foot"].isin(["L", "R"]) | ~table["type"].isin(["IC", "TO"])]
     if len(bad):
         row = bad.iloc[0]
-        raise ConfigError(f"Event {int(bad.index[0]) + 1} has foot {row['foot']!r} and type {row['type']!r}: foot must be L or R and type IC or TO.")
+        raise ConfigError(
+            f"Event {int(bad.index[0]) + 1} has foot {row['foot']!r} and type {row['type']!r}: foot must be L or R "
+            "and type IC or TO."
+        )
     frames = pd.to_numeric(table["frame"], errors="coerce")
     if frames.isna().any() or (frames != frames.round()).any():
-        raise ConfigError(f"Event {int(frames[frames.isna() | (frames != frames.round())].index[0]) + 1} has no whole frame number.")
+        raise ConfigError(
+            f"Event {int(frames[frames.isna() | (frames != frames.round())].index[0]) + 1} has no whole frame number."
+        )
     table["frame"] = frames.astype(np.int64)
     track_frames = np.asarray(track["frame"].values, dtype=np.int64)
     times = dict(zip(track_frames.tolist(), np.asarray(track["time"].values, dtype=float).tolist(), strict=True))
     outside = [int(f) for f in table["frame"] if int(f) not in times]
     if outside:
-        raise ConfigError(f"Frame {outside[0]} is not in the track (frames {track_frames.min()} to {track_frames.max()}).")
+        raise ConfigError(
+            f"Frame {outside[0]} is not in the track (frames {track_frames.min()} to {track_frames.max()})."
+        )
     if table.duplicated().any():
         row = table[table.duplicated()].iloc[0]
         raise ConfigError(f"The {row['foot']} {row['type']} at frame {int(row['frame'])} is listed twice.")
-    auto = {(str(r.foot), str(r.type), int(r.frame)): (float(r.time_s), float(r.confidence)) for r in automatic.itertuples(index=False)}
+    auto = {
+        (str(r.foot), str(r.type), int(r.frame)): (float(r.time_s), float(r.confidence))
+        for r in automatic.itertuples(index=False)
+    }
     time_s, confidence, by_hand = [], [], []
     for r in table.itertuples(index=False):
         key = (str(r.foot), str(r.type), int(r.frame))
@@ -148,7 +162,10 @@ def read_events_csv(path: str | Path) -> Any:
         table = table.rename(columns={"event": "type"})
     missing = [c for c in HAND_EVENT_COLUMNS if c not in table.columns]
     if missing:
-        raise ConfigError(f"The events file '{Path(path).name}' lacks the column(s) {', '.join(missing)}: it needs foot, type and frame.")
+        raise ConfigError(
+            f"The events file '{Path(path).name}' lacks the column(s) {', '.join(missing)}: it needs foot, type and "
+            "frame."
+        )
     return table[list(HAND_EVENT_COLUMNS)]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gait.config import AnalysisConfig, check_output_dir
@@ -37,6 +37,17 @@ def _headline(analysis: Analysis) -> dict[str, str]:
     return lines
 
 
+def _video_progress(share: Progress | None) -> Callable[[int, int], None] | None:
+    """``share`` as the frames-done callback of :func:`write_overlay` (its ``video`` stage)."""
+    if share is None:
+        return None
+
+    def report(done: int, total: int) -> None:
+        share("video", done / max(total, 1))
+
+    return report
+
+
 def _suffix(index: int, role: str) -> str:
     """File-name suffix of a session's clip: none for the first, ``_<role>`` for the others."""
     return "" if index == 0 else f"_{role}"
@@ -55,9 +66,13 @@ def write_outputs(
     track-file input) and when ``video`` is true. Every file is written under a temporary name and
     renamed when complete.
     """
-    session = result if isinstance(result, Session) else None
-    analyses = session.analyses if session else (result,)
-    roles = session.roles if session else ("",)
+    session: Session | None
+    analyses: Sequence[Analysis]
+    roles: Sequence[str]
+    if isinstance(result, Session):
+        session, analyses, roles = result, result.analyses, result.roles
+    else:
+        session, analyses, roles = None, (result,), ("",)
     report = result.report
     primary = analyses[0]
     out = Path(out_dir)
@@ -80,7 +95,12 @@ def write_outputs(
     else:
         html_report = report
     write_html(
-        html_report, paths["html"], track=primary.cleaned, steps=primary.metrics.steps, clip=_clip_path(primary), **html_kwargs
+        html_report,
+        paths["html"],
+        track=primary.cleaned,
+        steps=primary.metrics.steps,
+        clip=_clip_path(primary),
+        **html_kwargs,
     )
     for i, (role, analysis) in enumerate(zip(roles, analyses, strict=True)):
         clip = _clip_path(analysis)
@@ -94,7 +114,7 @@ def write_outputs(
                 out / f"{key}.mp4",
                 headline=_headline(analysis),
                 slowmo_factor=analysis.slowmo_factor,
-                progress=None if share is None else (lambda done, total, p=share: p("video", done / max(total, 1))),
+                progress=_video_progress(share),
             )
     return paths
 

@@ -192,8 +192,10 @@ def rotated_size(width_px: int, height_px: int, rotate_deg: int) -> tuple[int, i
 
 
 def check_rotation(value: object) -> int | None:
-    """``value`` (an int, a string of one, ``"auto"`` or None) as a rotation in :data:`ROTATIONS_DEG`,
-    or None for automatic; anything else is a one-sentence ConfigError."""
+    """``value`` as a rotation in :data:`ROTATIONS_DEG`, or None for automatic.
+
+    ``value`` is an int, a string of one, ``"auto"`` or None; anything else is a one-sentence ConfigError.
+    """
     if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
         return None
     text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""

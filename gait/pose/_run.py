@@ -138,8 +138,10 @@ def _init_worker(counter: object) -> None:
 def _run_chunk(
     meta: VideoMeta, model_path: Path, params: PoseParams, start: int, stop: int, first: int, rotate_deg: int = 0
 ) -> _Chunk:
-    """Infer frames ``start..stop`` turned ``rotate_deg`` clockwise; frames before ``first`` only warm
-    up the tracker and are dropped."""
+    """Infer frames ``start..stop`` turned ``rotate_deg`` clockwise.
+
+    Frames before ``first`` only warm up the tracker and are dropped.
+    """
     from gait.pose._mediapipe import Landmarker, native_logs_silenced
 
     n = stop - first
@@ -173,7 +175,7 @@ def _run_chunk(
 def _plan(n_frames: int, workers: int) -> list[tuple[int, int, int]]:
     """(start, stop, first) per worker: equal halves, later ones starting WARMUP_FRAMES early."""
     bounds = np.linspace(0, n_frames, workers + 1).round().astype(int)
-    return [(max(0, a - WARMUP_FRAMES) if a else 0, b, a) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [(max(0, a - WARMUP_FRAMES) if a else 0, b, a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _choose_workers(params: PoseParams, n_frames: int) -> int:

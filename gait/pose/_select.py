@@ -58,7 +58,7 @@ def _link(pos: np.ndarray) -> list[_Tracklet]:
                     pairs.append((d, p, tr, c, s))
         used_p: set[int] = set()
         used_tr: set[int] = set()
-        for d, p, tr, c, s in sorted(pairs, key=lambda x: x[0]):
+        for _d, p, tr, c, s in sorted(pairs, key=lambda x: x[0]):
             if p in used_p or tr.id in used_tr:
                 continue
             used_p.add(p)

@@ -51,6 +51,7 @@ def ic_stills(
         zip(
             track["frame"].values.tolist(),
             track["position"].transpose("time", "keypoint", "space").values,
+            strict=True,
         )
     )
     for foot, name in (("L", "left"), ("R", "right")):

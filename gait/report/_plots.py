@@ -81,7 +81,7 @@ def over_clip_plot(steps: pd.DataFrame) -> str | None:
     if not panels:
         return None
     fig, axes = plt.subplots(1, len(panels), figsize=(4.0 * len(panels), 2.6), squeeze=False)
-    for ax, (col, label, fn) in zip(axes[0], panels):
+    for ax, (col, label, fn) in zip(axes[0], panels, strict=True):
         for side in "LR":
             s = steps[steps["foot"] == side]
             ax.plot(

@@ -162,7 +162,8 @@ def _step_table(steps: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 def _cell(v: Any) -> str:
     if isinstance(v, (float, np.floating)):
-        return "-" if not np.isfinite(v) else f"{v:.3g}" if abs(v) < 1 else f"{v:.1f}"
+        x = float(v)
+        return "-" if not np.isfinite(x) else f"{x:.3g}" if abs(x) < 1 else f"{x:.1f}"
     return str(v)
 
 
@@ -224,7 +225,7 @@ def render_html(
         "report": report,
         "clip_name": Path(report["clip"]["path"]).name or "pose track",
         "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "view_label": VIEW_LABELS.get(report.get("view"), str(report.get("view"))),
+        "view_label": VIEW_LABELS.get(str(report.get("view")), str(report.get("view"))),
         "disclaimer": report.get("disclaimer") or DEFAULT_DISCLAIMER,
         "flags": _flag_rows(report.get("flags", []), report.get("metrics", {})),
         "withheld": report.get("flags_withheld", []),

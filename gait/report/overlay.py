@@ -101,6 +101,7 @@ def write_overlay(
         zip(
             track["frame"].values.tolist(),
             track["position"].transpose("time", "keypoint", "space").values,
+            strict=True,
         )
     )
     ev = events.sort_values("time_s") if len(events) else events
@@ -113,7 +114,7 @@ def write_overlay(
         stream.codec_context.time_base = time_base
         stream.codec_context.options = {"preset": "veryfast", "crf": "23", "movflags": "faststart"}
         for frame in iter_frames(meta):
-            img = cv2.resize(frame.rgb, (width, height), interpolation=cv2.INTER_AREA)
+            img: np.ndarray = cv2.resize(frame.rgb, (width, height), interpolation=cv2.INTER_AREA)
             pts = pos_by_frame.get(frame.index)
             if pts is not None:
                 _draw_skeleton(img, pts * (sx, sy), scale * 2)

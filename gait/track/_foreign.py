@@ -229,6 +229,30 @@ def _trc_header(lines: list[str]) -> tuple[dict[str, str], list[str], int]:
     return header, markers, start
 
 
+def _trc_xy(table: np.ndarray, markers: list[str]) -> tuple[np.ndarray, list[str]]:
+    """``(n, keypoints, 2)`` X and Y of the known markers (NaN for the others), and those markers' names.
+
+    Raises
+    ------
+    ForeignFormatError
+        No marker is a known name.
+    """
+    xy = np.full((len(table), len(KEYPOINTS), 2), np.nan)
+    matched = []
+    for m, marker in enumerate(markers):
+        kp = _LOOKUP.get(marker.lower(), _LOOKUP.get(marker))
+        if kp is None:
+            continue
+        matched.append(marker)
+        xy[:, _INDEX[kp], 0] = table[:, 2 + 3 * m]
+        xy[:, _INDEX[kp], 1] = table[:, 3 + 3 * m]
+    if not matched:
+        raise ForeignFormatError(
+            f"none of its markers {markers[:6]} is a known name such as 'RHip' or 'LAnkle'"
+        )
+    return xy, matched
+
+
 def read_trc(path: Path, image_size_px: tuple[int, int] | None) -> dict[str, Any]:
     """Arrays and attributes for :func:`gait.track.from_numpy` from a TRC file.
 
@@ -256,19 +280,7 @@ def read_trc(path: Path, image_size_px: tuple[int, int] | None) -> dict[str, Any
     if not np.all(np.isfinite(time_s)):
         raise ForeignFormatError("its Time column has empty cells")
     n = len(rows)
-    xy = np.full((n, len(KEYPOINTS), 2), np.nan)
-    matched = []
-    for m, marker in enumerate(markers):
-        kp = _LOOKUP.get(marker.lower(), _LOOKUP.get(marker))
-        if kp is None:
-            continue
-        matched.append(marker)
-        xy[:, _INDEX[kp], 0] = table[:, 2 + 3 * m]
-        xy[:, _INDEX[kp], 1] = table[:, 3 + 3 * m]
-    if not matched:
-        raise ForeignFormatError(
-            f"none of its markers {markers[:6]} is a known name such as 'RHip' or 'LAnkle'"
-        )
+    xy, matched = _trc_xy(table, markers)
     attrs: dict[str, Any] = {"source_format": "trc", "source_path": str(path), "trc_units": units}
     pos = np.empty_like(xy)
     seen = np.isfinite(xy).all(axis=-1)

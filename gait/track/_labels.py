@@ -77,8 +77,10 @@ def _legs(track: PoseTrack, sign: float, leg: float) -> np.ndarray:
 
 
 def _paths(phase: np.ndarray, legs: np.ndarray, n_bins: int) -> np.ndarray:
-    """``(2 feet, n_bins, parts, 2)`` median path of each foot over its stride phase (NaN-free
-    where any data exist; empty bins are interpolated around the cycle)."""
+    """``(2 feet, n_bins, parts, 2)`` median path of each foot over its stride phase.
+
+    NaN-free where any data exist; empty bins are interpolated around the cycle.
+    """
     out = np.full((2, n_bins, *legs.shape[2:]), np.nan)
     for f in range(2):
         okp = np.isfinite(phase[:, f])

@@ -66,7 +66,7 @@ def from_numpy(
     if frame_idx.shape != (n,):
         raise InvalidTrackError(f"Expected {n} frame indices, got shape {frame_idx.shape}.")
     if detected is None:
-        detected = np.isfinite(pos).any(axis=(1, 2))
+        detected = np.asarray(np.isfinite(pos).any(axis=(1, 2)))
     if duplicate is None:
         duplicate = np.zeros(n, dtype=bool)
     if fps is None:
@@ -113,7 +113,8 @@ def validate_track(track: xr.Dataset) -> PoseTrack:
         raise InvalidTrackError(f"Expected an xarray Dataset, got {type(track).__name__}.")
     for var in ("position", "confidence"):
         if var not in track:
-            raise InvalidTrackError(f"Expected a '{var}' variable in the track, got {sorted(track.data_vars)}.")
+            names = sorted(map(str, track.data_vars))
+            raise InvalidTrackError(f"Expected a '{var}' variable in the track, got {names}.")
     if tuple(track["position"].dims) != S.DIMS:
         raise InvalidTrackError(f"Expected position dims {S.DIMS}, got {tuple(track['position'].dims)}.")
     missing = [a for a in S.REQUIRED_ATTRS if a not in track.attrs]

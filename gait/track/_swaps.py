@@ -83,8 +83,8 @@ def _body_scale(track: PoseTrack, legs: np.ndarray) -> float:
     """Median hip-to-ankle length in px (fallback: a quarter of the image height)."""
     kp = set(map(str, track["keypoint"].values))
     if {"left_hip", "right_hip"} <= kp:
-        hips = track["position"].sel(keypoint=["left_hip", "right_hip"])
-        hips = hips.transpose("time", "keypoint", "space").values.astype(np.float64)
+        hips_da = track["position"].sel(keypoint=["left_hip", "right_hip"])
+        hips = hips_da.transpose("time", "keypoint", "space").values.astype(np.float64)
         ankle = legs[:, :, LEG_PARTS.index("ankle"), :]
         length = np.linalg.norm(hips - ankle, axis=-1)
         if np.isfinite(length).any():

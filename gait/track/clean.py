@@ -70,6 +70,7 @@ class CleanParams:
     repair_swaps: bool = True
 
     def __post_init__(self) -> None:
+        """Check every parameter's range; raise ConfigError on one outside it."""
         _check_range("min_visibility", self.min_visibility, 0.0, 1.0)
         _check_range("max_gap_s", self.max_gap_s, 0.0, np.inf)
         _check_range("cutoff_hz", self.cutoff_hz, 0.0, np.inf, low_open=True)

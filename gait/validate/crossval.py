@@ -49,6 +49,7 @@ class FittedConstants:
     fsa_reference_offset_deg: float
 
     def event_params(self, base: EventParams = EventParams()) -> EventParams:
+        """``base`` with this fold's fitted IC and TO offsets."""
         return replace(
             base,
             ic_after_peak_s=self.ic_after_peak_s,
@@ -56,6 +57,7 @@ class FittedConstants:
         )
 
     def metric_params(self, base: MetricParams = MetricParams()) -> MetricParams:
+        """``base`` with this fold's fitted foot-strike angle offset."""
         return replace(base, fsa_reference_offset_deg=self.fsa_reference_offset_deg)
 
 

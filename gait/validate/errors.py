@@ -48,7 +48,8 @@ Sources. The rates (0.6 and 2.4 episodes per stride), the 1-11 frame episode len
 the three kinds, "a third of episodes within ~0.15 s before the far foot's contact", the lag-1
 autocorrelation of the jitter (~0.7 at 30 fps, ~0.9 at 60 fps: a time constant of 0.1-0.15 s)
 and the unchanged visibility are the measurements reported in the robust-events issue (the
-sample clip and a failing phone clip). Our own measurement (``tests/benchmarks/pose_errors.py``, MediaPipe full, VIDEO mode) agrees on most:
+sample clip and a failing phone clip). Our own measurement (``tests/benchmarks/pose_errors.py``,
+MediaPipe full, VIDEO mode) agrees on most:
 
 * Jitter, sample treadmill clip (360 frames, 30 fps, body ~600 px): residual from a
   stride-periodic Fourier fit (up to 10 Hz) with the runner's belt drift (< 0.3 Hz) removed,
@@ -154,6 +155,7 @@ class PoseErrorModel:
     dropout_max_s: float = 0.15
 
     def __post_init__(self) -> None:
+        """Check that rates are non-negative and durations ordered (min < median < max); raise ValueError."""
         nonneg = ("episodes_per_stride", "snap_noise_frac", "noise_tau_s", "dropouts_per_stride")
         for name in nonneg:
             if not getattr(self, name) >= 0:

@@ -323,8 +323,11 @@ class MocapTrial:
         return clip.track, self.ground_truth(clip)
 
     def film(self, **camera: Any) -> CameraClip:
-        """The :class:`gait.validate.camera.CameraClip` of this trial (``camera``: the keywords of
-        :func:`gait.validate.camera.project_to_camera`; the trial's stature and id are its own)."""
+        """The :class:`gait.validate.camera.CameraClip` of this trial.
+
+        ``camera``: the keywords of :func:`gait.validate.camera.project_to_camera`; the trial's stature and id
+        are its own.
+        """
         return project_to_camera(
             self.landmarks_m,
             self.time_s,

@@ -177,8 +177,11 @@ def changes_from_thumbnails(
 
 
 def _blend_residual(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[float, float]:
-    """(part of ``b - a`` that ``(1 - w) a + w c`` cannot explain for the best weight ``w``,
-    ``|b - a| / |c - a|``); the first is NaN when ``w`` is outside :data:`_BLEND_WEIGHT_RANGE`."""
+    """How well ``b`` is a blend of ``a`` and ``c``: (residual, best weight).
+
+    The part of ``b - a`` that ``(1 - w) a + w c`` cannot explain for the best weight ``w``, as ``|b - a| / |c
+    - a|``, and ``w``; the first is NaN when ``w`` is outside :data:`_BLEND_WEIGHT_RANGE`.
+    """
     d_step = b - a
     d_span = c - a
     span2 = float(d_span @ d_span)
@@ -235,9 +238,10 @@ def _regular(new: np.ndarray) -> bool:
 
 
 def _blend_grid(residual: np.ndarray) -> tuple[int, int] | None:
-    """(frames per picture k, phase) of a cross-fade pattern: every k-th frame a new picture
-    (high :attr:`FrameChanges.blend_residual`), the k - 1 between them cross-fades (low); None when
-    no such pattern stands out.
+    """(frames per picture k, phase) of a cross-fade pattern, or None.
+
+    Every k-th frame is a new picture (high :attr:`FrameChanges.blend_residual`), the k - 1 between them
+    cross-fades (low); None when no such pattern stands out.
 
     A grid rather than a threshold per frame: in clips with little motion (a runner far away)
     genuine frames can score as low as 0.3 and blends of nearly equal pictures as high as 0.6, but
@@ -421,8 +425,11 @@ def _mean_change(c: np.ndarray, ok: np.ndarray, a: int, b: int) -> float:
 
 
 def _split(t: np.ndarray, c: np.ndarray, ok: np.ndarray, a: int, b: int, min_s: float, depth: int) -> list[int]:
-    """Cut positions in ``[a, b)`` by binary segmentation: at each level the cut where the mean
-    change differs most (log ratio, weighted towards well-supported sides); kept or merged later."""
+    """Cut positions in ``[a, b)`` by binary segmentation.
+
+    At each level the cut where the mean change differs most (log ratio, weighted towards well-supported
+    sides); kept or merged later.
+    """
     if depth <= 0 or t[b - 1] - t[a] < 2 * min_s:
         return []
     w = ok[a:b].astype(float)

@@ -41,7 +41,9 @@ PAGE_CSP = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database is opened and the worker pool started when the app starts (lifespan)."""
     settings = settings if settings is not None else Settings()
-    storage = Storage(settings.data_dir.resolve(), limit_bytes=settings.max_storage_bytes, min_free_bytes=settings.min_free_disk_bytes)
+    storage = Storage(
+        settings.data_dir.resolve(), limit_bytes=settings.max_storage_bytes, min_free_bytes=settings.min_free_disk_bytes
+    )
     logmask.install()
 
     @asynccontextmanager
@@ -124,7 +126,9 @@ def start_services(settings: Settings, storage: Storage | None = None) -> Servic
     for analysis_id in store.ids_with_status("queued"):
         jobs.submit(analysis_id)
     jobs.start()
-    return Services(store=store, jobs=jobs, data_dir=data_dir, max_upload_bytes=settings.max_upload_bytes, storage=storage)
+    return Services(
+        store=store, jobs=jobs, data_dir=data_dir, max_upload_bytes=settings.max_upload_bytes, storage=storage
+    )
 
 
 #: Methods that change data: a browser sends them from another site only by cross-site request forgery.
@@ -170,7 +174,9 @@ def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_html(request) and request.method in ("GET", "POST"):
-            return pages.render(request, "error.html", {"status": exc.status_code, "message": exc.detail}, exc.status_code)
+            return pages.render(
+                request, "error.html", {"status": exc.status_code, "message": exc.detail}, exc.status_code
+            )
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)

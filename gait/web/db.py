@@ -63,6 +63,7 @@ _ADDED_COLUMNS = {"run_number": "INTEGER NOT NULL DEFAULT 0", "output_dir": "TEX
 
 
 def now() -> str:
+    """The current UTC time as an ISO 8601 string, to the second."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
@@ -97,6 +98,7 @@ class Record:
 
     @property
     def summary_dict(self) -> dict[str, Any]:
+        """The stored history figures (view, cadence, flag codes) as a dict; empty when there are none."""
         return json.loads(self.summary) if self.summary else {}
 
 
@@ -149,6 +151,7 @@ class Store:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def add(self, record: Record) -> None:
+        """Insert a new analysis record."""
         values = {name: getattr(record, name) for name in _COLUMNS}
         cols = ", ".join(values)
         marks = ", ".join(f":{k}" for k in values)
@@ -156,16 +159,21 @@ class Store:
             conn.execute(f"INSERT INTO analyses ({cols}) VALUES ({marks})", values)
 
     def get(self, analysis_id: str) -> Record | None:
+        """The analysis record with this id, or None."""
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM analyses WHERE id = ?", (analysis_id,)).fetchone()
         return None if row is None else Record(**dict(row))
 
     def recent(self, *, limit: int = 500) -> list[Record]:
+        """The latest ``limit`` analysis records, newest first."""
         with self._connect() as conn:
-            rows = conn.execute("SELECT * FROM analyses ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)).fetchall()
+            rows = conn.execute(
+                "SELECT * FROM analyses ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
+            ).fetchall()
         return [Record(**dict(r)) for r in rows]
 
     def ids_with_status(self, *statuses: str) -> list[str]:
+        """Ids of the analyses in any of ``statuses``, oldest first."""
         marks = ", ".join("?" for _ in statuses)
         with self._connect() as conn:
             rows = conn.execute(
@@ -174,6 +182,7 @@ class Store:
         return [r["id"] for r in rows]
 
     def delete(self, analysis_id: str) -> bool:
+        """Delete an analysis record; True if there was one."""
         with self._connect() as conn:
             return conn.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,)).rowcount > 0
 
@@ -188,6 +197,7 @@ class Store:
     # --- runners -------------------------------------------------------------------------------
 
     def add_runner(self, runner: Runner) -> None:
+        """Insert a new runner."""
         values = {name: getattr(runner, name) for name in _RUNNER_COLUMNS}
         with self._connect() as conn:
             conn.execute(
@@ -195,6 +205,7 @@ class Store:
             )
 
     def get_runner(self, runner_id: str) -> Runner | None:
+        """The runner with this id, or None."""
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM runners WHERE id = ?", (runner_id,)).fetchone()
         return None if row is None else Runner(**dict(row))
@@ -272,12 +283,17 @@ class Store:
         elif only_if_running:
             cond = " AND status = 'running'"
         with self._connect() as conn:
-            cur = conn.execute(f"UPDATE analyses SET status = 'failed', error = ?, finished_at = ? WHERE id = ?{cond}", params)
+            cur = conn.execute(
+                f"UPDATE analyses SET status = 'failed', error = ?, finished_at = ? WHERE id = ?{cond}", params
+            )
             return cur.rowcount > 0
 
     def requeue(self, analysis_id: str, *, count_attempt: bool = True, run: int | None = None) -> None:
-        """Put a running analysis back in the queue (``count_attempt=False``: the run does not count;
-        ``run``: only if that run still owns it). The next claim gives it a new run number either way."""
+        """Put a running analysis back in the queue.
+
+        ``count_attempt=False``: the run does not count; ``run``: only if that run still owns it. The next
+        claim gives it a new run number either way.
+        """
         dec = "" if count_attempt else ", attempts = MAX(attempts - 1, 0)"
         cond, params = ("", [analysis_id]) if run is None else (" AND run_number = ?", [analysis_id, run])
         with self._connect() as conn:

@@ -24,10 +24,12 @@ _cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="Set by t
 
 
 def get_settings(request: Request) -> Settings:
+    """The app's settings (a FastAPI dependency)."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
 def get_services(request: Request) -> Services:
+    """The app's services: store, storage, jobs (a FastAPI dependency)."""
     return request.app.state.services  # type: ignore[no-any-return]
 
 
@@ -36,6 +38,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def token_matches(given: str | None, expected: str) -> bool:
+    """True if ``given`` equals ``expected`` (compared in constant time)."""
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
@@ -58,6 +61,7 @@ def require_api_token(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> None:
+    """Refuse an API request (401) without the token, as bearer header or cookie, when one is set."""
     if settings.token is None:
         return
     given = (bearer.credentials if bearer else None, cookie)
@@ -69,6 +73,7 @@ def require_api_token(
 
 
 def require_page_token(request: Request, settings: SettingsDep) -> None:
+    """Send a page request without the token (cookie, bearer header or ``?token=``) to the login form."""
     if settings.token is None:
         return
     if token_matches(request.cookies.get(COOKIE_NAME), settings.token):

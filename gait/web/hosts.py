@@ -32,6 +32,7 @@ def is_loopback(host: str) -> bool:
 
 
 def host_message(raw: str) -> str:
+    """The one-sentence refusal for a request whose Host header ``raw`` is not allowed."""
     shown = raw[:100] if raw else "(no host)"
     return (
         f"This server does not answer to '{shown}'; open it as localhost or 127.0.0.1, or list the address "
@@ -47,6 +48,7 @@ class HostCheck:
         self.allowed = allowed
 
     def accepts(self, raw: str) -> bool:
+        """True if the Host header ``raw`` names a loopback address or an allowed origin."""
         host, port = split_host(raw)
         if not host:
             return False
@@ -55,6 +57,7 @@ class HostCheck:
         return any(h == host and (p is None or port is None or p == port) for h, p in self.allowed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass on requests to an allowed host; refuse the others with 421 (or close the websocket)."""
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return

@@ -47,15 +47,18 @@ class JobQueue:
         self._ctx = mp.get_context("spawn")
 
     def start(self) -> None:
+        """Start the worker threads, one per slot."""
         for i in range(self.workers):
             thread = threading.Thread(target=self._slot, name=f"gait-analysis-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def submit(self, analysis_id: str) -> None:
+        """Queue an analysis by id."""
         self._queue.put(analysis_id)
 
     def pending(self) -> int:
+        """The number of analyses waiting in the queue."""
         return self._queue.qsize()
 
     def cancel(self, analysis_id: str, timeout_s: float = 10.0) -> None:
@@ -90,7 +93,9 @@ class JobQueue:
                 self._run(item)
             except Exception:  # never let one analysis kill the slot
                 log.exception("analysis %s: worker slot error", item)
-                self.store.fail(item, "The analysis could not be run (server error); upload the clip again.", only_if_running=True)
+                self.store.fail(
+                    item, "The analysis could not be run (server error); upload the clip again.", only_if_running=True
+                )
 
     def _run(self, analysis_id: str) -> None:
         with self._lock:

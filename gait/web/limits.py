@@ -1,5 +1,7 @@
-"""Limits on request bodies, enforced while they stream in: size (413), storage and free disk (507),
-uploads per client and minute (429). Refused requests are answered at once and their connection closed.
+"""Limits on request bodies, enforced while they stream in.
+
+Size (413), storage and free disk (507), uploads per client and minute (429). Refused requests are answered at
+once and their connection closed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ _CLOSE = (b"connection", b"close")
 
 
 def too_large_message(limit_bytes: int) -> str:
+    """The one-sentence refusal for an upload larger than ``limit_bytes``."""
     mb = limit_bytes / (1024 * 1024)
     return (
         f"The upload is larger than the limit of {mb:g} MB; trim or compress the clip, "
@@ -30,8 +33,13 @@ def too_large_message(limit_bytes: int) -> str:
     )
 
 
-async def refuse(scope: Scope, send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    """Answer ``status`` with a one-sentence ``message`` (JSON for the API, a page otherwise) and close the connection."""
+async def refuse(
+    scope: Scope, send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Answer ``status`` with a one-sentence ``message`` and close the connection.
+
+    The answer is JSON for the API, a page otherwise.
+    """
     if scope["path"].startswith("/api/") or scope["path"] == "/openapi.json":
         body = json.dumps({"detail": message}).encode()
         ctype = b"application/json"
@@ -41,20 +49,27 @@ async def refuse(scope: Scope, send: Send, status: int, message: str, headers: l
             f"<h1>{status}</h1><p class=error>{html.escape(message)}</p><p><a href=\"/\">Back</a></p>"
         ).encode()
         ctype = b"text/html; charset=utf-8"
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", ctype), (b"content-length", str(len(body)).encode()), (b"x-content-type-options", b"nosniff"),
-            *(headers or []), _CLOSE,
-        ],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", ctype),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-content-type-options", b"nosniff"),
+                *(headers or []),
+                _CLOSE,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 class BodySizeLimit:
-    """ASGI middleware: request bodies above ``max_bytes`` get 413; uploads (POST to :data:`UPLOAD_PATHS`)
-    that would pass the storage limit or the free-disk reserve get 507, and beyond ``rate`` per client 429.
+    """ASGI middleware that enforces the size, storage and upload-rate limits.
+
+    Request bodies above ``max_bytes`` get 413; uploads (POST to :data:`UPLOAD_PATHS`) that would pass the
+    storage limit or the free-disk reserve get 507, and beyond ``rate`` per client 429.
 
     A declared ``Content-Length`` is judged before any byte is read; otherwise the bytes are counted as
     they arrive and parsing stops as soon as a limit is passed (the multipart parser spools file parts
@@ -62,7 +77,9 @@ class BodySizeLimit:
     client that keeps sending is cut off rather than read to the end.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, storage: Storage | None = None, rate: RateLimit | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, storage: Storage | None = None, rate: RateLimit | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.limit = max_bytes + FORM_OVERHEAD_BYTES
@@ -70,6 +87,7 @@ class BodySizeLimit:
         self.rate = rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass on a request whose body stays within the limits; refuse it (413, 429, 507) otherwise."""
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
@@ -78,7 +96,9 @@ class BodySizeLimit:
             client = scope.get("client")
             wait_s = self.rate.hit(client[0] if client else "unknown")
             if wait_s is not None:
-                await refuse(scope, send, 429, self.rate.message(wait_s), [(b"retry-after", str(math.ceil(wait_s)).encode())])
+                await refuse(
+                    scope, send, 429, self.rate.message(wait_s), [(b"retry-after", str(math.ceil(wait_s)).encode())]
+                )
                 return
         raw = dict(scope["headers"]).get(b"content-length")
         declared = int(raw) if raw is not None and raw.isdigit() else None
@@ -98,7 +118,9 @@ class BodySizeLimit:
             return
         await self._counted(scope, receive, send, storage, disk_room)
 
-    async def _counted(self, scope: Scope, receive: Receive, send: Send, storage: Storage | None, disk_room: int) -> None:
+    async def _counted(
+        self, scope: Scope, receive: Receive, send: Send, storage: Storage | None, disk_room: int
+    ) -> None:
         received = 0
         refused = False
 

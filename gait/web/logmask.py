@@ -12,6 +12,7 @@ LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn")
 
 
 def mask(text: str) -> str:
+    """``text`` with the value of any ``token=`` or ``access_token=`` URL parameter replaced by ``***``."""
     return _TOKEN_IN_URL.sub(r"\1***", text)
 
 

@@ -40,6 +40,8 @@ class AnalysisOptions(BaseModel):
 
 
 class Created(BaseModel):
+    """The answer to an upload: the queued analysis's id and where to follow it."""
+
     id: str
     status: Status = "queued"
     url: str = Field(description="The analysis in the API.")
@@ -47,11 +49,15 @@ class Created(BaseModel):
 
 
 class ClipInfo(BaseModel):
+    """An uploaded clip: its original name and container."""
+
     name: str = Field(description="The uploaded file's name (for display; files are stored under generated names).")
     container: str
 
 
 class AnalysisSummary(BaseModel):
+    """One analysis as listed: status, progress, options, clips, history figures and file URLs."""
+
     id: str
     status: Status
     progress: float = Field(ge=0, le=1)
@@ -72,6 +78,7 @@ class AnalysisSummary(BaseModel):
 
     @classmethod
     def from_record(cls, record: Record, files: dict[str, str]) -> AnalysisSummary:
+        """The summary of a stored record, with the download URLs ``files``."""
         def clip(name: str | None, stored: str | None) -> ClipInfo | None:
             if name is None or stored is None:
                 return None
@@ -101,18 +108,26 @@ class AnalysisSummary(BaseModel):
 
 
 class AnalysisDetail(AnalysisSummary):
+    """One analysis with its report once done."""
+
     report: dict[str, Any] | None = Field(default=None, description="The content of report.json, when done.")
 
 
 class AnalysisList(BaseModel):
+    """A list of analyses."""
+
     analyses: list[AnalysisSummary]
 
 
 class StorageUsage(BaseModel):
+    """The storage used and its limits, in bytes."""
+
     used_bytes: int = Field(description="Clips and results of all analyses, and uploads in progress.")
     limit_bytes: int = Field(description="GAIT_MAX_STORAGE_MB: uploads are refused (507) beyond it.")
     free_disk_bytes: int = Field(description="Free space on the data folder's disk.")
-    min_free_disk_bytes: int = Field(description="GAIT_MIN_FREE_DISK_MB: uploads that would leave less free disk are refused (507).")
+    min_free_disk_bytes: int = Field(
+        description="GAIT_MIN_FREE_DISK_MB: uploads that would leave less free disk are refused (507)."
+    )
 
 
 #: Plausible target step rates, steps/min.
@@ -125,10 +140,14 @@ class RunnerIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200, description="Name or pseudonym.")]
     height_cm: HeightCm | None = None
     notes: Annotated[str, Field(max_length=5000)] | None = None
-    target_cadence_spm: Annotated[float, Field(ge=_C[0], le=_C[1], description="Target step rate, steps/min.")] | None = None
+    target_cadence_spm: (
+        Annotated[float, Field(ge=_C[0], le=_C[1], description="Target step rate, steps/min.")] | None
+    ) = None
 
 
 class RunnerOut(BaseModel):
+    """A runner as the API shows it."""
+
     id: str
     created_at: str
     name: str
@@ -139,14 +158,20 @@ class RunnerOut(BaseModel):
 
 
 class RunnerList(BaseModel):
+    """A list of runners."""
+
     runners: list[RunnerOut]
 
 
 class RunnerDetail(RunnerOut):
+    """A runner with their analyses."""
+
     analyses: list[AnalysisSummary] = Field(description="The runner's analyses, oldest first.")
 
 
 class RunnerCreated(BaseModel):
+    """The answer to creating a runner: its id and URL."""
+
     id: str
     url: str
 
@@ -166,6 +191,8 @@ class EventsIn(BaseModel):
 
 
 class MetricChange(BaseModel):
+    """One metric in two analyses: values, difference, detectable change, and a sentence."""
+
     a: float | None
     b: float | None
     unit: str
@@ -176,6 +203,8 @@ class MetricChange(BaseModel):
 
 
 class Comparison(BaseModel):
+    """Two analyses of a runner compared: per-metric changes, flags of each, and the target step rate."""
+
     runner_id: str
     a: str
     b: str

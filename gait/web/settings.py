@@ -18,9 +18,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GAIT_", extra="ignore")
 
-    data_dir: Path = Field(default=Path("gait-data"), description="Uploaded clips, results and (by default) the database.")
+    data_dir: Path = Field(
+        default=Path("gait-data"), description="Uploaded clips, results and (by default) the database."
+    )
     db: Path | None = Field(default=None, description="SQLite database path; default <data_dir>/gait.sqlite3.")
-    max_upload_mb: float = Field(default=1024.0, gt=0, description="Largest accepted upload (both clips together), in MB.")
+    max_upload_mb: float = Field(
+        default=1024.0, gt=0, description="Largest accepted upload (both clips together), in MB."
+    )
     max_storage_mb: float = Field(
         default=20480.0, gt=0,
         description="Uploads are refused once the clips and results in the data folder would pass this, in MB.",
@@ -32,8 +36,12 @@ class Settings(BaseSettings):
         default=20, ge=0, description="Uploads one client (IP address) may start per minute (0: no limit)."
     )
     token: str | None = Field(default=None, description="Access token; when set every page and API call needs it.")
-    workers: int = Field(default=1, ge=0, le=16, description="Analyses run at the same time (0: accept uploads, run none).")
-    max_attempts: int = Field(default=2, ge=1, description="Runs of one analysis interrupted by a server crash before it is marked failed.")
+    workers: int = Field(
+        default=1, ge=0, le=16, description="Analyses run at the same time (0: accept uploads, run none)."
+    )
+    max_attempts: int = Field(
+        default=2, ge=1, description="Runs of one analysis interrupted by a server crash before it is marked failed."
+    )
     overlay_video: bool = Field(default=True, description="Draw overlay.mp4 (the annotated video) for each analysis.")
     allowed_origins: str = Field(
         default="",
@@ -44,6 +52,7 @@ class Settings(BaseSettings):
 
     @property
     def allowed_origin_set(self) -> frozenset[str]:
+        """The allowed origins, normalised (lower case, no trailing slash)."""
         return frozenset(o.strip().rstrip("/").lower() for o in self.allowed_origins.split(",") if o.strip())
 
     @property
@@ -62,18 +71,22 @@ class Settings(BaseSettings):
 
     @property
     def max_storage_bytes(self) -> int:
+        """``GAIT_MAX_STORAGE_MB`` in bytes."""
         return int(self.max_storage_mb * 1024 * 1024)
 
     @property
     def min_free_disk_bytes(self) -> int:
+        """``GAIT_MIN_FREE_DISK_MB`` in bytes."""
         return int(self.min_free_disk_mb * 1024 * 1024)
 
     @property
     def db_path(self) -> Path:
+        """The database file: ``GAIT_DB`` if set, else ``gait.sqlite3`` in the data folder."""
         return self.db if self.db is not None else self.data_dir / "gait.sqlite3"
 
     @property
     def max_upload_bytes(self) -> int:
+        """``GAIT_MAX_UPLOAD_MB`` in bytes."""
         return int(self.max_upload_mb * 1024 * 1024)
 
     @field_validator("token")

@@ -44,18 +44,22 @@ def folder_bytes(folder: Path) -> int:
 
 @dataclass(frozen=True)
 class Usage:
+    """The storage used (with uploads in progress), its limit and the free disk, in bytes."""
+
     used_bytes: int
     limit_bytes: int
     free_disk_bytes: int
 
     @property
     def text(self) -> str:
+        """The used storage against its limit, in words (e.g. ``1.2 GB of 5 GB``)."""
         return f"{size_text(self.used_bytes)} of {size_text(self.limit_bytes)}"
 
 
 class Storage:
-    """The data folder's size (clips and results of every analysis) against ``GAIT_MAX_STORAGE_MB``,
-    and the free disk against ``GAIT_MIN_FREE_DISK_MB``.
+    """The data folder's size against ``GAIT_MAX_STORAGE_MB``, and the free disk against ``GAIT_MIN_FREE_DISK_MB``.
+
+    The size counts the clips and results of every analysis.
 
     Uploads in progress reserve room (:meth:`reserve`, :meth:`release`), so that uploads sent at the
     same time cannot pass the limit together. The folder size is cached for a few seconds; results
@@ -72,6 +76,7 @@ class Storage:
         self._reserved = 0
 
     def stored_bytes(self) -> int:
+        """Bytes of the stored clips and results (cached for ``cache_s`` seconds)."""
         with self._lock:
             if self._cached is not None and time.monotonic() - self._cached[0] < self.cache_s:
                 return self._cached[1]
@@ -86,6 +91,7 @@ class Storage:
             self._cached = None
 
     def free_disk_bytes(self) -> int:
+        """Free bytes on the data folder's disk (0 when it cannot be read)."""
         folder = self.data_dir
         while not folder.exists() and folder.parent != folder:  # (before the app has created it)
             folder = folder.parent
@@ -95,6 +101,7 @@ class Storage:
             return 0
 
     def usage(self) -> Usage:
+        """The storage used, including the room reserved by uploads in progress, and the limits."""
         with self._lock:
             reserved = self._reserved
         return Usage(self.stored_bytes() + reserved, self.limit_bytes, self.free_disk_bytes())
@@ -105,14 +112,17 @@ class Storage:
         return usage.limit_bytes - usage.used_bytes, usage.free_disk_bytes - self.min_free_bytes
 
     def reserve(self, n_bytes: int) -> None:
+        """Reserve room for an upload in progress."""
         with self._lock:
             self._reserved += n_bytes
 
     def release(self, n_bytes: int) -> None:
+        """Release room reserved by an upload."""
         with self._lock:
             self._reserved = max(0, self._reserved - n_bytes)
 
     def quota_message(self) -> str:
+        """The one-sentence refusal for an upload beyond the storage limit."""
         usage = self.usage()
         return (
             f"The server's storage limit of {size_text(self.limit_bytes)} is reached ({size_text(usage.used_bytes)} "
@@ -120,6 +130,7 @@ class Storage:
         )
 
     def disk_message(self) -> str:
+        """The one-sentence refusal for an upload that would fill the disk."""
         return (
             f"The server's disk is almost full ({size_text(self.free_disk_bytes())} free); delete old analyses "
             "or free disk space on the server, then upload again."
@@ -155,6 +166,7 @@ class RateLimit:
         return None
 
     def message(self, wait_s: float) -> str:
+        """The one-sentence refusal for a client over the upload rate, who must wait ``wait_s``."""
         return (
             f"Too many uploads from this computer ({self.per_minute} in the last minute); wait {math.ceil(wait_s)} "
             "seconds and upload again."

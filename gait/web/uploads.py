@@ -52,6 +52,7 @@ class Services:
     storage: Storage
 
     def analysis_dir(self, analysis_id: str) -> Path:
+        """The folder of one analysis; ValueError if ``analysis_id`` is not a 32-digit hex id."""
         if not re.fullmatch(r"[0-9a-f]{32}", analysis_id):
             raise ValueError("not an analysis id")
         return self.data_dir / "analyses" / analysis_id
@@ -76,6 +77,7 @@ class Services:
         return path if path.is_file() else None
 
     def available_files(self, record: Record) -> list[str]:
+        """Names of the output files of :data:`OUTPUT_FILES` that the analysis has."""
         return [name for name in OUTPUT_FILES if self.output_path(record, name) is not None]
 
     async def accept(self, side: UploadFile | None, rear: UploadFile | None, options: AnalysisOptions) -> Record:
@@ -84,7 +86,10 @@ class Services:
             raise UploadError(422, "Choose the side-view clip to upload (form field 'file').")
         assert side is not None
         if options.runner_id is not None and self.store.get_runner(options.runner_id) is None:
-            raise UploadError(404, "No runner with this id (it may have been deleted); create the runner first or leave runner_id out.")
+            raise UploadError(
+                404,
+                "No runner with this id (it may have been deleted); create the runner first or leave runner_id out.",
+            )
         analysis_id = uuid.uuid4().hex
         folder = self.analysis_dir(analysis_id) / "input"
         folder.mkdir(parents=True)
@@ -101,7 +106,9 @@ class Services:
                 status="queued",
                 side_name=display_name(side.filename, "side clip"),
                 side_file=str(side_file.relative_to(self.data_dir)),
-                rear_name=display_name(rear.filename, "rear clip") if rear_file is not None and rear is not None else None,
+                rear_name=display_name(rear.filename, "rear clip")
+                if rear_file is not None and rear is not None
+                else None,
                 rear_file=None if rear_file is None else str(rear_file.relative_to(self.data_dir)),
                 runner_id=options.runner_id,
                 label=options.label or None,

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -55,7 +56,7 @@ def summarise(report: dict[str, Any]) -> dict[str, Any]:
 
 
 class LeaseLost(BaseException):
-    """This run no longer owns its analysis (re-queued after a crash, deleted): stop, write nothing more.
+    """The run no longer owns its analysis (re-queued after a crash, deleted): stop, write nothing more.
 
     A ``BaseException``, like ``SystemExit``, so that no ``except Exception`` in the pipeline catches it.
     """
@@ -138,15 +139,18 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def _own_process_group() -> None:
-    """Lead a process group of its own (the pose model's pool joins it), so that the server can stop
-    the run with everything it started, and a Ctrl-C meant for the server does not reach it first."""
-    try:
+    """Lead a process group of its own (the pose model's pool joins it).
+
+    Then the server can stop the run with everything it started, and a Ctrl-C meant for the server does not
+    reach it first.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # already a group leader
         os.setpgid(0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - already a group leader
-        pass
 
 
-def run_job(db_path: str, data_dir: str, analysis_id: str, video: bool, run: int, parent_pid: int | None = None) -> None:
+def run_job(
+    db_path: str, data_dir: str, analysis_id: str, video: bool, run: int, parent_pid: int | None = None
+) -> None:
     """Entry point of a worker process: analyse one claimed record (run ``run``) and store the outcome.
 
     The outputs go to this run's own folder; the record is marked done, pointing at that folder,

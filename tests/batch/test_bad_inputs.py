@@ -1,5 +1,8 @@
-"""The batch with bad inputs: one bad clip never stops or loses the others, ``clip_id`` stays unique,
-options are checked against the one bounds table, and time limits count only a clip's own work."""
+"""The batch with bad inputs.
+
+One bad clip never stops or loses the others, ``clip_id`` stays unique, options are checked against the one
+bounds table, and time limits count only a clip's own work.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +33,11 @@ def _own_reasons(out: Path) -> dict[str, tuple[str, str]]:
 
 
 def test_a_short_time_limit_does_not_hide_a_broken_clips_own_reason(tmp_path: Path) -> None:
-    """With --timeout-s 1 the worker's start-up (importing the analysis, ~2 s) was counted: broken
-    clips were recorded as timeouts. Now the limit counts only the clip's own work."""
+    """The time limit counts only the clip's own work, not the worker's start-up.
+
+    With --timeout-s 1 the worker's start-up (importing the analysis, ~2 s) was counted: broken clips were
+    recorded as timeouts.
+    """
     out = tmp_path / "out"
     summary = run_batch(
         _broken(tmp_path / "clips"), out, job=PipelineJob(video=False), workers=1, timeout_s=1

@@ -164,7 +164,10 @@ def test_interrupted_real_batch_resumes_to_the_same_tables(
 @pytest.mark.model
 @pytest.mark.ray
 def test_videos_end_to_end_on_both_engines(ray_runtime, tmp_path: Path) -> None:
-    """The sample clip, the shared clips that are present, and broken files: ~30 s on 2 cores each (no overlay videos)."""
+    """The sample clip, the shared clips that are present, and broken files.
+
+    About 30 s on 2 cores each (no overlay videos).
+    """
     root = tmp_path / "clips"
     root.mkdir()
     shutil.copy(SAMPLE_CLIP, root / SAMPLE_CLIP.name)

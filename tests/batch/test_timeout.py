@@ -1,5 +1,8 @@
-"""The per-clip time limit (``timeout_s``), with the small real jobs: a clip that sleeps past the
-limit is stopped and recorded as failed, the other clips go on, and the next run tries it again."""
+"""The per-clip time limit (``timeout_s``), with the small real jobs.
+
+A clip that sleeps past the limit is stopped and recorded as failed, the other clips go on, and the next run
+tries it again.
+"""
 
 from __future__ import annotations
 

@@ -53,18 +53,18 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from gait.events._rear import detect_frontal_events
-from gait.metrics import (
+from gait.events._rear import detect_frontal_events  # noqa: E402 - after the sys.path line above
+from gait.metrics import (  # noqa: E402 - after the sys.path line above
     compute_metrics,
     frontal,
 )
-from gait.metrics._rear import _ensemble_peaks
-from gait.track import clean_track, track_fps
-from gait.track.view import given_view
-from gait.validate import list_trials, load_trial
-from gait.validate.errors import PoseErrorModel, apply_pose_errors
-from gait.validate.harness import FOOT, match_events
-from gait.validate.rear import pelvis_width_m
+from gait.metrics._rear import _ensemble_peaks  # noqa: E402 - after the sys.path line above
+from gait.track import clean_track, track_fps  # noqa: E402 - after the sys.path line above
+from gait.track.view import given_view  # noqa: E402 - after the sys.path line above
+from gait.validate import list_trials, load_trial  # noqa: E402 - after the sys.path line above
+from gait.validate.errors import PoseErrorModel, apply_pose_errors  # noqa: E402 - after the sys.path line above
+from gait.validate.harness import FOOT, match_events  # noqa: E402 - after the sys.path line above
+from gait.validate.rear import pelvis_width_m  # noqa: E402 - after the sys.path line above
 
 TOL_S = 0.15
 #: Per-step metric column -> truth column (the truth table gets ``knee_fppa_true`` and ``step_width_pw``).

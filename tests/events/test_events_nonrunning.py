@@ -8,9 +8,9 @@ import pytest
 from gait.events import EventParams, detect_events
 from gait.events._checks import running_checks
 from gait.track import clean_track, from_numpy, load_track
+from tests.synth_runner import make_treadmill_runner
 
 from .conftest import NON_RUNNING
-from tests.synth_runner import make_treadmill_runner
 
 
 def test_walking_and_jumping_clip_is_not_running() -> None:

@@ -7,7 +7,6 @@ import pytest
 
 from gait.events import EVENT_COLUMNS, EventParams, detect_events
 from gait.track import clean_track
-
 from tests.synth_runner import (
     STRIDE_S,
     foot_ahead_before_ic_s,

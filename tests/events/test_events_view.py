@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from gait.track import clean_track, detect_view, load_track
+from tests.synth_runner import make_treadmill_runner
 
 from .conftest import NON_RUNNING, mirrored
-from tests.synth_runner import make_treadmill_runner
 
 
 def test_sample_is_seen_from_the_left(sample_raw) -> None:

@@ -162,8 +162,10 @@ def test_treadmill_scale_is_constant() -> None:
 
 @pytest.mark.model
 def test_real_rear_overground_clip_says_what_is_missing(tmp_path: Path) -> None:
-    """The real rear clip (runner running away from a camera on the ground) gets the overground
-    note, not "looks like jumping" (``not_alternating``)."""
+    """The real rear clip gets the overground note, not "looks like jumping" (``not_alternating``).
+
+    The runner runs away from a camera on the ground.
+    """
     from gait.pose import PoseParams, estimate_pose
 
     clip = shared_clip("rear_overground_30fps_openpose_overlay.mp4")

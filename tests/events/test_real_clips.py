@@ -122,8 +122,10 @@ def analyse(path: Path) -> Result:
 def to_variant(
     case: Case, source_t: np.ndarray, span: tuple[float, float], margin: float = 0.0
 ) -> np.ndarray:
-    """Sample times seen in the variant, as variant times within ``span`` +- ``margin``, sorted
-    (every copy of a periodic variant)."""
+    """Sample times seen in the variant, as variant times within ``span`` +- ``margin``, sorted.
+
+    Every copy of a periodic variant.
+    """
     source_t = np.asarray(source_t, float)
     copies = 1 if case.period_s is None else int(np.ceil((span[1] + margin) / case.period_s)) + 1
     period = case.period_s or 0.0
@@ -255,7 +257,7 @@ def overground(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 #: (the runner shrinks from 650 to 150 px; refused with a note): known failures. The pass-by's
 #: cadence is within the annotation's uncertainty (the ground-stance detector).
 OVERGROUND_TODO = pytest.mark.xfail(
-    reason="overground pass-by and rear view: not yet supported (the recordings issue)",
+    reason="recordings issue: pass-by contacts 4-8 frames late (feet slide after landing); rear overground refused",
     strict=True,
 )
 

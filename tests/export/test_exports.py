@@ -293,8 +293,10 @@ def test_cycles_are_the_report_curves(analysis, cycles) -> None:
 
 
 def test_cycles_start_at_the_kinematics_of_initial_contact(analysis, cycles) -> None:
-    """0 % is the value at the IC instant (interpolated between the frames around it), as in the
-    steps table: within 1 deg, against up to 13 deg of change over one frame at 30 fps."""
+    """0 % is the value at the IC instant (interpolated between the frames around it), as in the steps table.
+
+    Within 1 deg, against up to 13 deg of change over one frame at 30 fps.
+    """
     steps = analysis.metrics.steps.set_index("step")
     series = sagittal_series_deg(analysis.cleaned, analysis.events)
     t = analysis.cleaned["time"].values

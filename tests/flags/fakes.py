@@ -46,9 +46,11 @@ def unit_of(metric: str) -> str:
 def inputs_for(
     rule: Rule, primary_value: float, *, confidence: str = "high"
 ) -> tuple[dict[str, FakeMetric], dict[str, FakeFootStrike]]:
-    """Metrics and foot strikes that satisfy every condition of ``rule`` except, possibly, the
-    primary one, whose value is ``primary_value`` (secondary metrics sit exactly at their
-    thresholds, which fires because equality fires)."""
+    """Metrics and foot strikes that satisfy every condition of ``rule`` except, possibly, the primary one.
+
+    The primary metric's value is ``primary_value``; secondary metrics sit exactly at their thresholds, which
+    fires because equality fires.
+    """
     metrics: dict[str, FakeMetric] = {}
     strikes: dict[str, FakeFootStrike] = {}
     for i, cond in enumerate(rule.conditions):
@@ -69,8 +71,10 @@ def make_steps(
     column_noise: Mapping[str, float] | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """A step table: alternate feet, step times ``60 / cadence_spm(t)`` with relative noise, and
-    each extra column ``f(t)`` plus Gaussian noise of SD ``column_noise[name]``."""
+    """A step table: alternate feet, step times ``60 / cadence_spm(t)`` with relative noise.
+
+    Each extra column is ``f(t)`` plus Gaussian noise of SD ``column_noise[name]``.
+    """
     rng = np.random.default_rng(seed)
     columns = columns or {}
     column_noise = column_noise or {}

@@ -10,8 +10,10 @@ from gait.metrics.foot_strike import landing_foot_angles
 
 
 def _landings(fps: float, levels: np.ndarray, noise_deg: float, seed: int = 0):
-    """A foot angle that falls from +25 to 0 deg over 60 ms around each IC (every 0.7 s), each
-    contact shifted by its own level; sampled at ``fps`` with a sub-frame phase, plus noise."""
+    """A foot angle that falls from +25 to 0 deg over 60 ms around each IC (every 0.7 s).
+
+    Each contact is shifted by its own level; sampled at ``fps`` with a sub-frame phase, plus noise.
+    """
     rng = np.random.default_rng(seed)
     ics = 0.5 + 0.7 * np.arange(len(levels)) + rng.uniform(0, 1 / fps)
     t = np.arange(0, ics[-1] + 0.5, 1 / fps)

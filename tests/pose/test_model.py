@@ -94,7 +94,7 @@ def test_heavy_model_runs_when_present(tmp_path: Path, monkeypatch: pytest.Monke
     import av
 
     with av.open(str(SAMPLE_CLIP)) as src:
-        frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(30), src.decode(video=0))]
+        frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(30), src.decode(video=0), strict=False)]
     clip = write_clip(tmp_path / "short.mp4", frames)
     track = estimate_pose(clip, PoseParams(model="heavy", workers=1))
     assert track.attrs["model_name"] == "heavy"

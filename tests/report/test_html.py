@@ -50,7 +50,8 @@ def test_html_is_self_contained(written, page) -> None:
 
 
 def test_flags_come_first_then_quality_plots_steps(page) -> None:
-    order = [page.locator(f"#{name}").bounding_box()["y"] for name in ("flags", "quality", "metrics", "plots", "steps", "methods")]
+    sections = ("flags", "quality", "metrics", "plots", "steps", "methods")
+    order = [page.locator(f"#{name}").bounding_box()["y"] for name in sections]
     assert order == sorted(order)
     assert page.locator("[data-flag]").count() >= 1
 

@@ -27,7 +27,9 @@ def sample_analysis():
 def _rounded(value, digits: int = 4):
     """Floats to ``digits`` significant digits so that the golden file survives last-bit changes."""
     if isinstance(value, float):
-        return value if value == 0 or not math.isfinite(value) else round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+        if value == 0 or not math.isfinite(value):
+            return value
+        return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
     if isinstance(value, dict):
         return {k: _rounded(v, digits) for k, v in value.items()}
     if isinstance(value, list):
@@ -66,7 +68,9 @@ def test_golden_report_for_the_sample_clip(sample_analysis, update_golden: bool)
 
 
 def test_every_metric_name_carries_its_unit(sample_analysis) -> None:
-    suffixes = ("_spm", "_s", "_ms", "_deg", "_pct", "_leg_lengths", "_pelvis_widths", "_cm", "_px", "duty_factor", "_fraction")
+    suffixes = (
+        "_spm", "_s", "_ms", "_deg", "_pct", "_leg_lengths", "_pelvis_widths", "_cm", "_px", "duty_factor", "_fraction"
+    )
     for name, metric in sample_analysis.report["metrics"].items():
         assert name.endswith(suffixes), name
         assert metric["confidence"] in ("high", "medium", "low")

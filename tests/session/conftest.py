@@ -41,9 +41,11 @@ def time_scaled(track: PoseTrack, factor: float) -> PoseTrack:
 
 @pytest.fixture(scope="session")
 def clips(get_trial, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Track files (.nc) of RBDS001 at 2.5 m/s filmed from the side and from behind (60 fps, 20 s), and
-    a rear track of a faster run: RBDS001 at 3.5 m/s (C3D, about 171 against 157 steps/min) or, without
-    the ``c3d`` package, the 2.5 m/s rear track played 171/157 times faster."""
+    """Track files (.nc) of RBDS001 at 2.5 m/s from the side and from behind, and a rear track of a faster run.
+
+    Side and rear at 60 fps, 20 s. The faster run: RBDS001 at 3.5 m/s (C3D, about 171 against 157 steps/min)
+    or, without the ``c3d`` package, the 2.5 m/s rear track played 171/157 times faster.
+    """
     folder = tmp_path_factory.mktemp("session_tracks")
     t25 = get_trial("RBDS001_runT25")
     side, _ = t25.to_track(view="side_left", fps=60, seed=0, duration_s=20)

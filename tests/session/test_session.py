@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from gait.config import AnalysisConfig
-from gait.metrics import REAR_METRICS
-from gait.metrics import MAX_CADENCE_DIFF_SPM, estimate_phase_offset
+from gait.metrics import MAX_CADENCE_DIFF_SPM, REAR_METRICS, estimate_phase_offset
 from gait.pipeline import Analysis, Session, role_configs, run_analysis
 from gait.report import SCHEMA_FILE
 from gait.track import load_track

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from gait.track import PoseTrack
-
 from tests.synth_runner import make_swinging_runner
 
 

@@ -8,10 +8,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-
-from gait.errors import ConfigError
 import xarray as xr
 
+from gait.errors import ConfigError
 from gait.skeleton import KEYPOINTS
 from gait.track import CleanParams, PoseTrack, clean_track, from_numpy
 from gait.track.clean import (
@@ -21,7 +20,6 @@ from gait.track.clean import (
     mask_low_confidence,
     repair_left_right_swaps,
 )
-
 from tests.synth_runner import KP, make_swinging_runner
 
 

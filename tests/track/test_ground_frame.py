@@ -166,8 +166,11 @@ def test_running_speed_in_body_heights_and_metres(scene) -> None:
 
 
 def test_a_known_pan_of_the_sample_track_maps_back_to_the_first_frame() -> None:
-    """The sample's landmarks cut by the synthetic pan window (tests.video.panning), mapped with the
-    exact window maps, land where frame 0's window shows them; rows may be a trimmed, reordered part."""
+    """The sample's landmarks cut by the synthetic pan window land where frame 0's window shows them.
+
+    The window is that of tests.video.panning, mapped with the exact window maps; rows may be a trimmed,
+    reordered part.
+    """
     sample = load_track(SAMPLE_TRACK)
     n = 60
     geometry = pan_geometry(n, period_frames=12.0)

@@ -14,7 +14,6 @@ from gait.errors import InvalidTrackError
 from gait.skeleton import LEG_PARTS
 from gait.track import PoseTrack
 from gait.track.clean import repair_left_right_swaps
-
 from tests.synth_runner import KP, make_swinging_runner, swap_legs
 
 LEG_NAMES = [f"{side}_{part}" for side in ("left", "right") for part in LEG_PARTS]

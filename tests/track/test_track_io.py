@@ -13,7 +13,6 @@ import xarray as xr
 from gait.errors import InvalidTrackError
 from gait.skeleton import KEYPOINTS
 from gait.track import clean_track, from_numpy, load_track, save_track
-
 from tests.synth_runner import KP, make_swinging_runner
 
 

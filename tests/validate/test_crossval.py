@@ -1,9 +1,9 @@
 """Leave-one-subject-out validation of the constants fitted on the mocap trials.
 
 The IC delay after the foot's furthest-forward point is fitted on one subject and scored on the
-other (default 28 ms, the force plates' 28 +- 5 ms); the toe-off offset (heel furthest back -> toe-off) fitted on one runner is -93 / -96 ms, and
-the held-out toe-off bias is +3.9 / -2.5 ms at 120 fps (peak knee extension, tried before, gave
-+15 / -17 ms).
+other (default 28 ms, the force plates' 28 +- 5 ms); the toe-off offset (heel furthest back -> toe-off)
+fitted on one runner is -93 / -96 ms, and the held-out toe-off bias is +3.9 / -2.5 ms at 120 fps (peak
+knee extension, tried before, gave +15 / -17 ms).
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ def test_each_subject_is_held_out_once_and_pooled(crossval_120: pd.DataFrame) ->
 def test_held_out_contacts_keep_the_timing_goal(crossval_120: pd.DataFrame) -> None:
     for _, row in crossval_120.iterrows():
         assert abs(row["ic_bias_ms"]) < 5.0, row["held_out"]
-        assert -20 < row["ic_loa_low_ms"] and row["ic_loa_high_ms"] < 20, row["held_out"]
+        assert row["ic_loa_low_ms"] > -20 and row["ic_loa_high_ms"] < 20, row["held_out"]
         assert abs(row["to_bias_ms"]) < 8.0, row["held_out"]  # +3.9 / -2.5 ms measured
-        assert -30 < row["to_loa_low_ms"] and row["to_loa_high_ms"] < 30, row["held_out"]  # -25..+19
+        assert row["to_loa_low_ms"] > -30 and row["to_loa_high_ms"] < 30, row["held_out"]  # -25..+19
     pooled = crossval_120.iloc[-1]
-    assert -20 < pooled["to_loa_low_ms"] and pooled["to_loa_high_ms"] < 20  # -16.2 .. +18.4
+    assert pooled["to_loa_low_ms"] > -20 and pooled["to_loa_high_ms"] < 20  # -16.2 .. +18.4
     assert "| pooled | 120 | - | - | - |" in format_crossval_table(crossval_120)

@@ -79,8 +79,10 @@ def mux_packets(
     codec: str = "mpeg4",
     fps: int = 30,
 ) -> Path:
-    """Encode ``frames`` in order, then mux the packets with the given ``pts`` (and ``dts``; default
-    the pts) in units of 1/60000 s: timestamps no encoder would write (resets, repeats, cut-offs).
+    """Encode ``frames`` in order, then mux the packets with the given ``pts`` (and ``dts``).
+
+    ``dts`` defaults to the pts; both in units of 1/60000 s: timestamps no encoder would write (resets,
+    repeats, cut-offs).
 
     MP4 keeps decode times increasing and stores presentation times as offsets from them, so a
     timeline that jumps back needs ``dts`` below every later ``pts``.
@@ -109,8 +111,10 @@ def mux_packets(
 
 
 def joined_segments(path: Path, n_per_segment: int = 46, size: int = 64) -> Path:
-    """Two MPEG-TS recordings, each starting at time 0, concatenated byte for byte into ``path``
-    (e.g. ``joined.mp4``: FFmpeg reads it by content, as MPEG-TS)."""
+    """Two MPEG-TS recordings, each starting at time 0, concatenated byte for byte into ``path``.
+
+    E.g. ``joined.mp4``: FFmpeg reads it by content, as MPEG-TS.
+    """
     parts = []
     for seed in (0, 1):
         part = path.with_name(f"{path.stem}.part{seed}.ts")
@@ -122,8 +126,10 @@ def joined_segments(path: Path, n_per_segment: int = 46, size: int = 64) -> Path
 
 
 def sample_frames(n: int, start: int = 0, long_side_px: int = 320, clip: Path | None = None) -> list[np.ndarray]:
-    """``n`` RGB frames of a clip (default the bundled treadmill sample) from frame ``start``,
-    downscaled to ``long_side_px`` (even sizes, for yuv420p)."""
+    """``n`` RGB frames of a clip (default the bundled treadmill sample) from frame ``start``.
+
+    Downscaled to ``long_side_px`` (even sizes, for yuv420p).
+    """
     import cv2
 
     from tests.conftest import SAMPLE_CLIP
@@ -149,8 +155,10 @@ def repeat_frames(frames: Sequence[np.ndarray], k: int) -> list[np.ndarray]:
 
 
 def blend_frames(frames: Sequence[np.ndarray], k: int) -> list[np.ndarray]:
-    """``k - 1`` cross-fades between consecutive pictures (a converter that blends images):
-    A, (1 - 1/k) A + (1/k) B, ..., B, ... The last picture is not followed by blends."""
+    """``k - 1`` cross-fades between consecutive pictures (a converter that blends images).
+
+    A, (1 - 1/k) A + (1/k) B, ..., B, ... The last picture is not followed by blends.
+    """
     out: list[np.ndarray] = []
     for a, b in itertools.pairwise(frames):
         fa, fb = a.astype(np.float32), b.astype(np.float32)

@@ -134,8 +134,11 @@ def test_bad_inputs_get_one_sentence(tmp_path: Path, shots: dict) -> None:
 
 @pytest.mark.model
 def test_with_the_real_pose_the_runner_stays_put_in_the_room(shots: dict) -> None:
-    """The real pipeline's pose on the synthetic shot: on a treadmill the ground frame is the room's,
-    so the pelvis, which moves with the pan in the image, stands (nearly) still once compensated."""
+    """The real pipeline's pose on the synthetic shot: the pelvis stands (nearly) still once compensated.
+
+    On a treadmill the ground frame is the room's, so the pelvis, which moves with the pan in the image,
+    stands still.
+    """
     from gait.pose import PoseParams, estimate_pose
     from gait.track._ground_frame import to_ground_frame
 

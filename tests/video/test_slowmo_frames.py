@@ -32,8 +32,10 @@ def _one_sentence(msg: str) -> bool:
 
 
 def test_every_picture_repeated_4_times_keeps_one_frame_in_4_at_the_true_times(tmp_path: Path, sample_pictures) -> None:
-    """A 30 fps recording exported at 4x slow motion by repeating images, factor given: the new
-    pictures are the original frames, at the original 30 fps times (the issue had half the cadence)."""
+    """A 30 fps recording exported at 4x slow motion by repeating images, factor given.
+
+    The new pictures are the original frames, at the original 30 fps times (the issue had half the cadence).
+    """
     pictures = sample_pictures[:40]
     path = write_clip(tmp_path / "rep4.mp4", repeat_frames(pictures, 4))
     meta = mark_new_frames(probe_video(path, slowmo_factor=4))
@@ -44,7 +46,7 @@ def test_every_picture_repeated_4_times_keeps_one_frame_in_4_at_the_true_times(t
     assert [f.index for f in frames] == list(range(0, 160, 4))
     np.testing.assert_allclose([f.time_s for f in frames], np.arange(40) / 30, atol=1e-4)
     assert not any(f.duplicate for f in frames)
-    for f, original in zip(frames[::10], pictures[::10]):
+    for f, original in zip(frames[::10], pictures[::10], strict=False):
         assert np.abs(f.rgb.astype(int) - original).mean() < 4  # the picture itself, re-encoded
     # the frames between are still there for whoever asks
     assert len(list(iter_frames(meta, new_frames_only=False))) == 160
@@ -75,8 +77,10 @@ def test_an_ordinary_clip_is_left_alone(tmp_path: Path, sample_pictures) -> None
 
 
 def test_smooth_high_frame_rate_motion_is_not_taken_for_cross_fades(tmp_path: Path) -> None:
-    """Sub-pixel motion between frames (true 240 fps footage) makes every frame look like a blend
-    of its neighbours, but on no grid: every frame stays new."""
+    """Sub-pixel motion between frames (true 240 fps footage): every frame stays new.
+
+    It makes every frame look like a blend of its neighbours, but on no grid.
+    """
     yy, xx = np.mgrid[0:96, 0:160].astype(np.float32)
     frames = []
     for i in range(80):
@@ -90,9 +94,11 @@ def test_smooth_high_frame_rate_motion_is_not_taken_for_cross_fades(tmp_path: Pa
 
 
 def test_held_out_blends_of_the_overground_pass_by(tmp_path: Path) -> None:
-    """Another clip (side view overground, 1080p, runner crossing the frame), blended 4x: the
-    originals are found wherever the picture changed (the clip is read from ../shared; the blended
-    copy lives in a temporary folder)."""
+    """Another clip (side view overground, 1080p, runner crossing the frame), blended 4x.
+
+    The originals are found wherever the picture changed (the clip is read from ../shared; the blended copy
+    lives in a temporary folder).
+    """
     pictures = sample_frames(40, start=10, clip=shared_clip("side_overground_passby_30fps_openpose_overlay.mp4"))
     meta = mark_new_frames(probe_video(write_clip(tmp_path / "passby_blend4.mp4", blend_frames(pictures, 4))))
     assert meta.frame_conversion == "blended" and meta.new_frames is not None
@@ -103,8 +109,10 @@ def test_held_out_blends_of_the_overground_pass_by(tmp_path: Path) -> None:
 
 
 def test_a_speed_change_part_way_splits_the_clip(tmp_path: Path, sample_pictures) -> None:
-    """2 s at normal speed, then 1.5 s of footage with every picture shown 4 times (a phone edit
-    ramping to 1/4 speed): two stretches, the change at 2.0 s, the second at ~1/4 the speed."""
+    """2 s at normal speed, then 1.5 s of footage with every picture shown 4 times.
+
+    A phone edit ramping to 1/4 speed: two stretches, the change at 2.0 s, the second at ~1/4 the speed.
+    """
     frames = sample_pictures[:60] + repeat_frames(sample_pictures[60:105], 4)
     path = write_clip(tmp_path / "ramp.mp4", frames)
     meta = probe_video(path)

@@ -1,5 +1,8 @@
-"""Timestamps that give no trustworthy frame times are refused with what is wrong (not "truncated",
-not half the clip); codec reordering, edit lists that trim a clip and small repeats are not."""
+"""Timestamps that give no trustworthy frame times are refused with what is wrong.
+
+Not "truncated", not half the clip; codec reordering, edit lists that trim a clip and small repeats are not
+refused.
+"""
 
 from __future__ import annotations
 
@@ -66,7 +69,10 @@ def test_dropped_frames_are_not_a_gap(tmp_path: Path) -> None:
     assert meta.n_frames == 60 and meta.variable_frame_rate
 
 
-@pytest.mark.parametrize(("name", "codec"), [("bframes.ts", "libx264"), ("bframes.mp4", "libx264"), ("bframes.mkv", "libx264"), ("bframes.avi", "mpeg4")])
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [("bframes.ts", "libx264"), ("bframes.mp4", "libx264"), ("bframes.mkv", "libx264"), ("bframes.avi", "mpeg4")],
+)
 def test_b_frame_reordering_is_not_a_jump_back(tmp_path: Path, name: str, codec: str) -> None:
     import av
 

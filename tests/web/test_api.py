@@ -115,7 +115,9 @@ def test_downloads(client, analysed) -> None:
     assert r.status_code == 206 and len(r.content) == 100
     r = client.get(f"{base}/steps.csv?download=1")
     disposition = r.headers["content-disposition"]
-    assert disposition.startswith("attachment") and "Sample_runner" in disposition and disposition.endswith('steps.csv"')
+    assert (
+        disposition.startswith("attachment") and "Sample_runner" in disposition and disposition.endswith('steps.csv"')
+    )
 
 
 @pytest.mark.parametrize("name", ["track.nc", "..%2Fgait.sqlite3", "../../gait.sqlite3", "side.mp4", "report.JSON"])
@@ -148,7 +150,11 @@ def test_list_and_pages(client, analysed) -> None:
 
 
 def test_pages_load_nothing_from_the_network(client, analysed) -> None:
-    for url in ("/", f"/analyses/{analysed['sample']['id']}", f"/api/analyses/{analysed['sample']['id']}/files/report.html"):
+    for url in (
+        "/",
+        f"/analyses/{analysed['sample']['id']}",
+        f"/api/analyses/{analysed['sample']['id']}/files/report.html",
+    ):
         html = client.get(url).text
         assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
         assert "//cdn" not in html
@@ -174,7 +180,9 @@ def test_openapi_schema(client) -> None:
         ("image.mov", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, 415, "not a video"),
     ],
 )
-def test_bad_uploads_are_refused_at_the_door(client, app_dir: Path, filename: str, content: bytes, status: int, words: str) -> None:
+def test_bad_uploads_are_refused_at_the_door(
+    client, app_dir: Path, filename: str, content: bytes, status: int, words: str
+) -> None:
     before = sorted((app_dir / "analyses").iterdir())
     n_records = len(client.get("/api/analyses").json()["analyses"])
     r = client.post("/api/analyses", files={"file": (filename, content, "video/mp4")})
@@ -213,14 +221,20 @@ def test_delete_removes_record_and_files(client, analysed, app_dir: Path) -> Non
         assert client.get(f"/api/analyses/{aid}/files/report.json").status_code == 404
         assert not (app_dir / "analyses" / aid).exists()
         assert client.delete(f"/api/analyses/{aid}").status_code == 404
-    assert all(a["id"] not in (analysed["fake"]["id"], analysed["sample"]["id"]) for a in client.get("/api/analyses").json()["analyses"])
+    assert all(
+        a["id"] not in (analysed["fake"]["id"], analysed["sample"]["id"])
+        for a in client.get("/api/analyses").json()["analyses"]
+    )
 
 
 # --- apps with other settings --------------------------------------------------------------------
 
 
 def _multipart(name: str, filename: str, payload: bytes, boundary: str = "gaitboundary") -> bytes:
-    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\nContent-Type: video/mp4\r\n\r\n'
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        "Content-Type: video/mp4\r\n\r\n"
+    )
     return head.encode() + payload + f"\r\n--{boundary}--\r\n".encode()
 
 
@@ -236,7 +250,9 @@ def test_upload_limit_413(tmp_path: Path) -> None:
             for i in range(0, len(body), 64 * 1024):
                 yield body[i : i + 64 * 1024]
 
-        r = c.post("/api/analyses", content=chunks(), headers={"Content-Type": "multipart/form-data; boundary=gaitboundary"})
+        r = c.post(
+            "/api/analyses", content=chunks(), headers={"Content-Type": "multipart/form-data; boundary=gaitboundary"}
+        )
         assert r.status_code == 413
         r = c.post("/analyses", files={"file": ("big.mp4", big, "video/mp4")})  # the HTML form gets a page
         assert r.status_code == 413 and "text/html" in r.headers["content-type"]
@@ -266,7 +282,10 @@ def test_html_form_without_javascript_and_rear_clip(idle_client, tmp_path: Path)
     rear = SHARED_CLIPS / "iphone4s_portrait_rot90_wall_noperson.mov"
     rear_bytes = rear.read_bytes() if rear.exists() else FAKE_MP4
     with SAMPLE_CLIP.open("rb") as side:
-        r = c.post("/api/analyses", files={"file": ("s.mp4", side, "video/mp4"), "rear_file": ("back.mov", rear_bytes, "video/quicktime")})
+        r = c.post(
+            "/api/analyses",
+            files={"file": ("s.mp4", side, "video/mp4"), "rear_file": ("back.mov", rear_bytes, "video/quicktime")},
+        )
     assert r.status_code == 202
     body = c.get(f"/api/analyses/{r.json()['id']}").json()
     assert body["rear_clip"]["name"] == "back.mov"

@@ -32,14 +32,17 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def c(data: Path) -> Iterator[Any]:
-    with make_client(data, workers=0, max_upload_mb=2, uploads_per_minute=0) as client:  # (no rate limit: many uploads here)
+    # (no rate limit: many uploads here)
+    with make_client(data, workers=0, max_upload_mb=2, uploads_per_minute=0) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def done(c: Any, data: Path) -> str:
-    """A finished analysis (record and files written directly, no pipeline run; the folder layout of
-    records from before run folders, which the app still reads)."""
+    """A finished analysis, its record and files written directly (no pipeline run).
+
+    The folder layout is that of records from before run folders, which the app still reads.
+    """
     aid = uuid.uuid4().hex
     out = data / "analyses" / aid / "out"
     out.mkdir(parents=True)
@@ -65,12 +68,22 @@ def _count(c: Any) -> int:
         (b'{"file": "AAAAIGZ0eXBpc29t"}', "application/json", 422),
         (b"file=AAAAIGZ0eXBpc29t", "application/x-www-form-urlencoded", 422),
         (b"\x00\x00\x00\x18ftypmp42" * 100, "video/mp4", 422),  # a raw body, not a form
-        (b"--x\r\nContent-Disposition: form-data; name=file; filename=a.mp4\r\n\r\nabc", "multipart/form-data; boundary=y", 400),
+        (
+            b"--x\r\nContent-Disposition: form-data; name=file; filename=a.mp4\r\n\r\nabc",
+            "multipart/form-data; boundary=y",
+            400,
+        ),
         (b"garbage", "multipart/form-data", 400),  # no boundary
-        (b'--x\r\nContent-Disposition: form-data; name="file"\r\n\r\n\x00\x00\x00\x18ftypmp42\r\n--x--\r\n', "multipart/form-data; boundary=x", 422),  # a text field, no file
+        (
+            b'--x\r\nContent-Disposition: form-data; name="file"\r\n\r\n\x00\x00\x00\x18ftypmp42\r\n--x--\r\n',
+            "multipart/form-data; boundary=x",
+            422,
+        ),  # a text field, no file
     ],
 )
-def test_wrong_content_types_are_refused_without_storing_anything(c: Any, data: Path, content: bytes, ctype: str, status: int) -> None:
+def test_wrong_content_types_are_refused_without_storing_anything(
+    c: Any, data: Path, content: bytes, ctype: str, status: int
+) -> None:
     before, folders = _count(c), sorted((data / "analyses").iterdir())
     r = c.post("/api/analyses", content=content, headers={"Content-Type": ctype})
     assert r.status_code == status, r.text
@@ -79,7 +92,9 @@ def test_wrong_content_types_are_refused_without_storing_anything(c: Any, data: 
 
 
 def test_too_many_form_parts_are_refused(c: Any) -> None:
-    r = c.post("/api/analyses", data={f"f{i}": "x" for i in range(1100)}, files={"file": ("a.mp4", FAKE_MP4, "video/mp4")})
+    r = c.post(
+        "/api/analyses", data={f"f{i}": "x" for i in range(1100)}, files={"file": ("a.mp4", FAKE_MP4, "video/mp4")}
+    )
     assert r.status_code == 400
 
 
@@ -104,7 +119,15 @@ def test_names_and_labels_are_shown_as_text_never_as_markup(c: Any, done: str) -
 
 
 @pytest.mark.parametrize(
-    "filename", ["../../../../etc/passwd.mp4", "..\\..\\gait.sqlite3", "C:\\Users\\x\\clip.mp4", "a\x00b.mp4", "line\r\nbreak.mp4", "/abs/clip.mp4"]
+    "filename",
+    [
+        "../../../../etc/passwd.mp4",
+        "..\\..\\gait.sqlite3",
+        "C:\\Users\\x\\clip.mp4",
+        "a\x00b.mp4",
+        "line\r\nbreak.mp4",
+        "/abs/clip.mp4",
+    ],
 )
 def test_file_names_never_choose_where_files_go(c: Any, data: Path, filename: str) -> None:
     r = c.post("/api/analyses", files={"file": (filename, FAKE_MP4, "video/mp4")})
@@ -120,10 +143,19 @@ def test_file_names_never_choose_where_files_go(c: Any, data: Path, filename: st
 @pytest.mark.parametrize(
     "url",
     [
-        "/analyses/..%2F..%2Fgait.sqlite3", "/analyses/%2e%2e", "/analyses/{ID}%00", "/analyses/{UPPER}",
-        "/api/analyses/{UPPER}", "/api/analyses/{ID}/files/..%2Finput%2Fside.mp4", "/api/analyses/{ID}/files/%2e%2e",
-        "/api/analyses/{ID}/files/input", "/api/analyses/{ID}/files/out", "/api/analyses/%2e%2e%2f%2e%2e/files/report.json",
-        "/static/..%2Fdb.py", "/static/%2e%2e/%2e%2e/gait.sqlite3", "/static/../../gait.sqlite3",
+        "/analyses/..%2F..%2Fgait.sqlite3",
+        "/analyses/%2e%2e",
+        "/analyses/{ID}%00",
+        "/analyses/{UPPER}",
+        "/api/analyses/{UPPER}",
+        "/api/analyses/{ID}/files/..%2Finput%2Fside.mp4",
+        "/api/analyses/{ID}/files/%2e%2e",
+        "/api/analyses/{ID}/files/input",
+        "/api/analyses/{ID}/files/out",
+        "/api/analyses/%2e%2e%2f%2e%2e/files/report.json",
+        "/static/..%2Fdb.py",
+        "/static/%2e%2e/%2e%2e/gait.sqlite3",
+        "/static/../../gait.sqlite3",
     ],
 )
 def test_no_path_reaches_other_files(c: Any, done: str, url: str) -> None:
@@ -145,12 +177,15 @@ def test_range_requests_out_of_bounds(c: Any, done: str) -> None:
     assert c.get(base, headers={"Range": "bytes=5-2"}).status_code in (200, 400, 416)
     assert c.get(base, headers={"Range": "bytes=" + ",".join(["0-1"] * 200)}).status_code in (200, 206, 416)
     r = c.get(f"/api/analyses/{done}/files/report.html")
-    assert r.status_code == 200 and "default-src 'none'" in r.headers["content-security-policy"]  # the report runs nothing
+    # the report runs nothing
+    assert r.status_code == 200 and "default-src 'none'" in r.headers["content-security-policy"]
 
 
 def test_login_from_another_site_is_refused(tmp_path: Path) -> None:
     with make_client(tmp_path / "data", workers=0, token="s3cret") as t:
-        r = t.post("/login", data={"token": "s3cret"}, headers={"Origin": "https://evil.example"}, follow_redirects=False)
+        r = t.post(
+            "/login", data={"token": "s3cret"}, headers={"Origin": "https://evil.example"}, follow_redirects=False
+        )
         assert r.status_code == 403 and "set-cookie" not in r.headers
         r = t.post("/login", data={"token": "s3cret"}, follow_redirects=False)
         cookie = r.headers["set-cookie"].lower()

@@ -1,5 +1,8 @@
-"""Runners in the pages: history grouped by runner, the runner page, the printable comparison and
-events corrected by hand, with the TestClient and end to end in Debian's chromium (Playwright)."""
+"""Runners in the pages.
+
+History grouped by runner, the runner page, the printable comparison and events corrected by hand, with the
+TestClient and end to end in Debian's chromium (Playwright).
+"""
 
 from __future__ import annotations
 
@@ -48,7 +51,9 @@ def client(tmp_path: Path):
 def test_pages_group_by_runner_and_compare(client, sample_analysis) -> None:
     r = client.post("/runners", data={"name": "  ", "height_cm": "", "target_cadence_spm": ""}, follow_redirects=False)
     assert r.status_code == 422 and 'id="runner-error"' in r.text
-    r = client.post("/runners", data={"name": "Runner P", "height_cm": "172", "target_cadence_spm": "175"}, follow_redirects=False)
+    r = client.post(
+        "/runners", data={"name": "Runner P", "height_cm": "172", "target_cadence_spm": "175"}, follow_redirects=False
+    )
     assert r.status_code == 303
     rid = r.headers["location"].rsplit("/", 1)[1]
     assert client.get(f"/api/runners/{rid}").json()["target_cadence_spm"] == 175
@@ -79,7 +84,9 @@ def test_pages_group_by_runner_and_compare(client, sample_analysis) -> None:
 
     # an upload through the plain form keeps the chosen runner
     fake = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00garbage" * 200
-    up = client.post("/analyses", files={"file": ("c.mp4", fake, "video/mp4")}, data={"runner_id": rid}, follow_redirects=False)
+    up = client.post(
+        "/analyses", files={"file": ("c.mp4", fake, "video/mp4")}, data={"runner_id": rid}, follow_redirects=False
+    )
     assert up.status_code == 303
     assert len(client.get(f"/api/runners/{rid}").json()["analyses"]) == 3
 
@@ -156,7 +163,9 @@ def test_runner_compare_print_and_correct_in_the_browser(tmp_path: Path, browser
         headline = page.locator("#headline").inner_text().lower()
         assert "step rate did not change" in headline and "cannot tell from noise" in headline
         assert page.locator("tr[data-exceeds=true]").count() == 0
-        assert page.locator("tr[data-metric=cadence_spm] .sentence").inner_text().lower().startswith("step rate did not change")
+        assert page.locator("tr[data-metric=cadence_spm] .sentence").inner_text().lower().startswith(
+            "step rate did not change"
+        )
         assert page.locator("#knee-plot path.session-b").count() == 1
         assert "175" in page.locator("#target").inner_text()
 

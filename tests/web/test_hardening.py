@@ -102,7 +102,8 @@ def test_a_database_of_the_previous_version_is_upgraded(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     conn.executescript(V1_SCHEMA)
     conn.execute(
-        "INSERT INTO analyses (id, created_at, status, side_name, side_file, attempts, summary) VALUES (?, ?, 'done', 'a.mp4', ?, 1, '{}')",
+        "INSERT INTO analyses (id, created_at, status, side_name, side_file, attempts, summary) "
+        "VALUES (?, ?, 'done', 'a.mp4', ?, 1, '{}')",
         (aid, now(), f"analyses/{aid}/input/side.mp4"),
     )
     conn.commit()
@@ -131,8 +132,17 @@ PRAGMA user_version = 1;
 
 
 def test_requests_for_another_host_name_are_refused(tmp_path: Path) -> None:
-    with make_client(tmp_path / "data", workers=0, allowed_origins="http://gait.lan:8080, https://gait.clinic.example") as c:
-        for host in ("evil.example", "evil.example:8000", "localhost.evil.example", "127.0.0.1.nip.io", "gait.lan:9999", ""):
+    with make_client(
+        tmp_path / "data", workers=0, allowed_origins="http://gait.lan:8080, https://gait.clinic.example"
+    ) as c:
+        for host in (
+            "evil.example",
+            "evil.example:8000",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "gait.lan:9999",
+            "",
+        ):
             r = c.get("/api/analyses", headers={"Host": host})
             assert r.status_code == 421, host
         r = c.post("/api/analyses", files={"file": ("a.mp4", FAKE_MP4, "video/mp4")},
@@ -140,7 +150,15 @@ def test_requests_for_another_host_name_are_refused(tmp_path: Path) -> None:
         assert r.status_code == 421 and r.json()["detail"].startswith("This server does not answer to 'evil.example")
         page = c.get("/", headers={"Host": "evil.example"})
         assert page.status_code == 421 and "text/html" in page.headers["content-type"]
-        for host in ("localhost:8000", "127.0.0.1", "127.0.0.2:1", "[::1]:8000", "gait.lan:8080", "GAIT.CLINIC.EXAMPLE", "gait.clinic.example:443"):
+        for host in (
+            "localhost:8000",
+            "127.0.0.1",
+            "127.0.0.2:1",
+            "[::1]:8000",
+            "gait.lan:8080",
+            "GAIT.CLINIC.EXAMPLE",
+            "gait.clinic.example:443",
+        ):
             assert c.get("/api/analyses", headers={"Host": host}).status_code == 200, host
         assert c.get("/api/analyses").json()["analyses"] == []
 
@@ -171,14 +189,19 @@ def test_total_storage_limit(tmp_path: Path) -> None:
         assert first.status_code == 202
         r = _post(c, int(0.6 * MB))
         assert r.status_code == 507
-        assert r.json()["detail"].startswith("The server's storage limit of 1 MB is reached") and "GAIT_MAX_STORAGE_MB" in r.json()["detail"]
+        assert (
+            r.json()["detail"].startswith("The server's storage limit of 1 MB is reached")
+            and "GAIT_MAX_STORAGE_MB" in r.json()["detail"]
+        )
         assert _chunked(c, int(0.6 * MB)).status_code == 507  # counted while it streams in
         r = _post(c, int(0.6 * MB), path="/analyses")
         assert r.status_code == 507 and "text/html" in r.headers["content-type"] and "storage limit" in r.text
         assert len(c.get("/api/analyses").json()["analyses"]) == 1
         assert len(list((data / "analyses").iterdir())) == 1
         usage = c.get("/api/storage").json()
-        assert usage["limit_bytes"] == MB and 0.59 * MB <= usage["used_bytes"] < 0.7 * MB and usage["free_disk_bytes"] > 0
+        assert (
+            usage["limit_bytes"] == MB and 0.59 * MB <= usage["used_bytes"] < 0.7 * MB and usage["free_disk_bytes"] > 0
+        )
         home = c.get("/").text
         assert 'id="storage"' in home and "0.6 MB of 1 MB" in home
         assert "0.6 MB of 1 MB" in c.get(f"/analyses/{first.json()['id']}").text

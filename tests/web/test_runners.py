@@ -128,7 +128,9 @@ def test_compare_refuses_other_runners_and_unfinished_analyses(client, analyses)
     mine, theirs = add_done(client, analyses["same"], rid), add_done(client, analyses["same"], other)
     r = client.get(f"/api/runners/{rid}/compare", params={"a": mine, "b": theirs})
     assert r.status_code == 404 and "does not belong to this runner" in r.json()["detail"]
-    queued = client.post("/api/analyses", files={"file": ("a.mp4", FAKE_MP4, "video/mp4")}, data={"runner_id": rid}).json()["id"]
+    queued = client.post(
+        "/api/analyses", files={"file": ("a.mp4", FAKE_MP4, "video/mp4")}, data={"runner_id": rid}
+    ).json()["id"]
     r = client.get(f"/api/runners/{rid}/compare", params={"a": mine, "b": queued})
     assert r.status_code == 409 and "queued" in r.json()["detail"]
     assert client.get(f"/api/runners/{rid}/compare", params={"a": mine}).status_code == 422
@@ -164,7 +166,12 @@ def test_bad_corrections(client, analyses) -> None:
     aid = add_done(client, analyses["same"], None)
     r = client.patch(f"/api/analyses/{aid}/events", json={"events": [{"foot": "L", "type": "IC", "frame": 99999}]})
     assert r.status_code == 422 and "not in the track" in r.json()["detail"]
-    assert client.patch(f"/api/analyses/{aid}/events", json={"events": [{"foot": "Q", "type": "IC", "frame": 1}]}).status_code == 422
+    assert (
+        client.patch(
+            f"/api/analyses/{aid}/events", json={"events": [{"foot": "Q", "type": "IC", "frame": 1}]}
+        ).status_code
+        == 422
+    )
     queued = client.post("/api/analyses", files={"file": ("a.mp4", FAKE_MP4, "video/mp4")}).json()["id"]
     r = client.patch(f"/api/analyses/{queued}/events", json={"events": []})
     assert r.status_code == 409 and "once it is done" in r.json()["detail"]

@@ -43,7 +43,7 @@ def _poll(server: Server, aid: str, until: Callable[[dict[str, Any]], bool], tim
 
 
 def test_a_killed_server_takes_its_analysis_with_it_and_the_restart_runs_it_once(tmp_path: Path) -> None:
-    """kill -9 during the pose stage: no orphan keeps writing; the restarted server's run is the only one."""
+    """Kill -9 during the pose stage: no orphan keeps writing; the restarted server's run is the only one."""
     data = tmp_path / "data"
     env = {"GAIT_WORKERS": "1", "GAIT_OVERLAY_VIDEO": "0"}
     with serve(data, env) as server:

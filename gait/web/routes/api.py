@@ -34,10 +34,12 @@ _NOT_FOUND = "No analysis with this id (it may have been deleted)."
 
 
 def file_urls(services: Services, record: Record) -> dict[str, str]:
+    """Download URLs of the output files an analysis has, by file name."""
     return {name: f"/api/analyses/{record.id}/files/{name}" for name in services.available_files(record)}
 
 
 def get_record(services: Services, analysis_id: str) -> Record:
+    """The analysis record with this id; 404 if the id is malformed or unknown."""
     record = services.store.get(analysis_id) if re.fullmatch(r"[0-9a-f]{32}", analysis_id) else None
     if record is None:
         raise HTTPException(404, _NOT_FOUND)
@@ -45,6 +47,7 @@ def get_record(services: Services, analysis_id: str) -> Record:
 
 
 def read_report(services: Services, record: Record) -> dict[str, Any] | None:
+    """The analysis's report.json as a dict, or None before it is done."""
     path = services.output_path(record, "report.json")
     return None if path is None else json.loads(path.read_text())
 
@@ -58,21 +61,33 @@ def read_report(services: Services, record: Record) -> dict[str, Any] | None:
         415: {"description": "Not a video container (sniffed from content)"},
         422: {"description": "Missing or empty file, or an option out of range"},
         429: {"description": "More than GAIT_UPLOADS_PER_MINUTE uploads from this client (see Retry-After)"},
-        507: {"description": "The storage limit (GAIT_MAX_STORAGE_MB) or the free-disk reserve (GAIT_MIN_FREE_DISK_MB) is reached"},
+        507: {
+            "description": "The storage limit (GAIT_MAX_STORAGE_MB) or the free-disk reserve "
+            "(GAIT_MIN_FREE_DISK_MB) is reached"
+        },
     },
 )
 async def create_analysis(
     services: ServicesDep,
     file: Annotated[UploadFile, File(description="Side-view clip (MP4/MOV, Matroska/WebM or AVI).")],
-    rear_file: Annotated[UploadFile | None, File(description="Optional rear-view clip (stored; analysed once two-view analysis lands).")] = None,
+    rear_file: Annotated[
+        UploadFile | None, File(description="Optional rear-view clip (stored; analysed once two-view analysis lands).")
+    ] = None,
     label: Annotated[Label | None, Form()] = None,
-    runner_id: Annotated[RunnerId | None, Form(description="The runner this clip belongs to (POST /api/runners).")] = None,
+    runner_id: Annotated[
+        RunnerId | None, Form(description="The runner this clip belongs to (POST /api/runners).")
+    ] = None,
     height_cm: Annotated[HeightCm | None, Form()] = None,
     treadmill_speed_mps: Annotated[TreadmillSpeed | None, Form()] = None,
     slowmo_factor: Annotated[SlowmoFactor | None, Form()] = None,
 ) -> Created:
+    """Store the uploaded clip(s) with their options and queue the analysis (202)."""
     options = AnalysisOptions(
-        runner_id=runner_id or None, label=label, height_cm=height_cm, treadmill_speed_mps=treadmill_speed_mps, slowmo_factor=slowmo_factor
+        runner_id=runner_id or None,
+        label=label,
+        height_cm=height_cm,
+        treadmill_speed_mps=treadmill_speed_mps,
+        slowmo_factor=slowmo_factor,
     )
     try:
         record = await services.accept(file, rear_file, options)
@@ -83,19 +98,24 @@ async def create_analysis(
 
 @router.get("", summary="List analyses, newest first")
 def list_analyses(services: ServicesDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> AnalysisList:
+    """The latest ``limit`` analyses, newest first."""
     records = services.store.recent(limit=limit)
     return AnalysisList(analyses=[AnalysisSummary.from_record(r, file_urls(services, r)) for r in records])
 
 
 @router.get("/{analysis_id}", summary="Status, progress, error or report of one analysis", responses={404: {}})
 def get_analysis(services: ServicesDep, analysis_id: str) -> AnalysisDetail:
+    """One analysis: its status, progress, error, files and report once done."""
     record = get_record(services, analysis_id)
     summary = AnalysisSummary.from_record(record, file_urls(services, record))
     return AnalysisDetail(**summary.model_dump(), report=read_report(services, record))
 
 
-@router.delete("/{analysis_id}", status_code=204, summary="Delete an analysis, its clips and results", responses={404: {}})
+@router.delete(
+    "/{analysis_id}", status_code=204, summary="Delete an analysis, its clips and results", responses={404: {}}
+)
 def delete_analysis(services: ServicesDep, analysis_id: str) -> Response:
+    """Delete an analysis, its clips and results (204)."""
     get_record(services, analysis_id)
     services.delete(analysis_id)
     return Response(status_code=204)
@@ -107,6 +127,7 @@ def delete_analysis(services: ServicesDep, analysis_id: str) -> Response:
     responses={404: {}, 409: {}, 422: {}},
 )
 def patch_events(services: ServicesDep, analysis_id: str, body: EventsIn) -> AnalysisDetail:
+    """Replace the analysis's gait events by the corrected list and recompute its results."""
     from gait.web.corrections import CorrectionError, correct_events
 
     record = get_record(services, analysis_id)
@@ -123,6 +144,7 @@ def patch_events(services: ServicesDep, analysis_id: str, body: EventsIn) -> Ana
     responses={404: {}, 409: {}},
 )
 def restore_events(services: ServicesDep, analysis_id: str) -> AnalysisDetail:
+    """Go back to the detected gait events of the analysis, undoing the corrections."""
     from gait.web.corrections import CorrectionError
     from gait.web.corrections import restore_events as restore
 
@@ -145,14 +167,17 @@ def get_file(
     name: str,
     download: Annotated[bool, Query(description="Send as an attachment (save) rather than inline.")] = False,
 ) -> FileResponse:
+    """Send one output file of an analysis, inline or as a download."""
     record = get_record(services, analysis_id)
     path = services.output_path(record, name) if name in OUTPUT_FILES else None
     if path is None:
-        raise HTTPException(404, f"No file '{name}' for this analysis (available: {', '.join(services.available_files(record)) or 'none yet'}).")
+        available = ", ".join(services.available_files(record)) or "none yet"
+        raise HTTPException(404, f"No file '{name}' for this analysis (available: {available}).")
     return file_response(path, name, record, download=download)
 
 
 def file_response(path: Any, name: str, record: Record, *, download: bool) -> FileResponse:
+    """A FileResponse for one output file, named after the analysis's label and id."""
     media_type = OUTPUT_FILES[name][1]
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", record.label or "")[:60].strip("_")
     filename = f"gait_{stem + '_' if stem else ''}{record.id[:8]}_{name}"
@@ -169,6 +194,7 @@ def file_response(path: Any, name: str, record: Record, *, download: bool) -> Fi
 
 @storage_router.get("/storage", summary="Storage used by the analyses, its limit, and the free disk")
 def storage_usage(services: ServicesDep) -> StorageUsage:
+    """The storage used, its limit and the free disk."""
     usage = services.storage.usage()
     return StorageUsage(
         used_bytes=usage.used_bytes, limit_bytes=usage.limit_bytes, free_disk_bytes=usage.free_disk_bytes,

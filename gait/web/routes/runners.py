@@ -30,6 +30,7 @@ _NOT_FOUND = "No runner with this id (it may have been deleted)."
 
 
 def get_runner(services: Services, runner_id: str) -> Runner:
+    """The runner with this id; 404 if the id is malformed or unknown."""
     runner = services.store.get_runner(runner_id) if re.fullmatch(r"[0-9a-f]{32}", runner_id) else None
     if runner is None:
         raise HTTPException(404, _NOT_FOUND)
@@ -37,14 +38,18 @@ def get_runner(services: Services, runner_id: str) -> Runner:
 
 
 def runner_out(runner: Runner) -> RunnerOut:
+    """The API view of a runner."""
     return RunnerOut(
         id=runner.id, created_at=runner.created_at, name=runner.name, height_cm=runner.height_cm,
         notes=runner.notes, target_cadence_spm=runner.target_cadence_spm, url=f"/api/runners/{runner.id}",
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a runner (name or pseudonym)", responses={422: {}})
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Create a runner (name or pseudonym)", responses={422: {}}
+)
 def create_runner(services: ServicesDep, body: RunnerIn) -> RunnerCreated:
+    """Create a runner from a name or pseudonym (201); 422 for a blank name."""
     name = body.name.strip()
     if not name:
         raise HTTPException(422, "Give the runner a name or pseudonym.")
@@ -58,19 +63,24 @@ def create_runner(services: ServicesDep, body: RunnerIn) -> RunnerCreated:
 
 @router.get("", summary="List runners, by name")
 def list_runners(services: ServicesDep) -> RunnerList:
+    """Every runner, by name."""
     return RunnerList(runners=[runner_out(r) for r in services.store.runners()])
 
 
 @router.get("/{runner_id}", summary="A runner with their analyses, oldest first", responses={404: {}})
 def get_runner_detail(services: ServicesDep, runner_id: str) -> RunnerDetail:
+    """One runner with their analyses, oldest first."""
     runner = get_runner(services, runner_id)
     records = services.store.runner_analyses(runner.id)
     analyses = [AnalysisSummary.from_record(r, file_urls(services, r)) for r in records]
     return RunnerDetail(**runner_out(runner).model_dump(), analyses=analyses)
 
 
-@router.delete("/{runner_id}", status_code=204, summary="Delete a runner with all their analyses and files", responses={404: {}})
+@router.delete(
+    "/{runner_id}", status_code=204, summary="Delete a runner with all their analyses and files", responses={404: {}}
+)
 def delete_runner(services: ServicesDep, runner_id: str) -> Response:
+    """Delete a runner with all their analyses and files (204)."""
     runner = get_runner(services, runner_id)
     services.delete_runner(runner.id)
     return Response(status_code=204)
@@ -87,12 +97,15 @@ def compare(
     a: Annotated[str, Query(description="The earlier analysis's id.")],
     b: Annotated[str, Query(description="The later analysis's id.")],
 ) -> Comparison:
+    """Compare two of the runner's analyses: metric differences against the minimal detectable change."""
     runner = get_runner(services, runner_id)
     reports = []
     for key, analysis_id in (("a", a), ("b", b)):
         record = get_record(services, analysis_id)
         if record.runner_id != runner.id:
-            raise HTTPException(404, f"Analysis {key} does not belong to this runner; choose two of the runner's analyses.")
+            raise HTTPException(
+                404, f"Analysis {key} does not belong to this runner; choose two of the runner's analyses."
+            )
         report = read_report(services, record)
         if report is None:
             raise HTTPException(409, f"Analysis {key} is {record.status}, not done, so it cannot be compared yet.")
