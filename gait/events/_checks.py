@@ -133,17 +133,21 @@ def _cadence_and_duty(
     note = cadence_note(cad, params)
     if note is not None:
         return False, (note,)
-    duty = np.nanmedian([duty_factor(ics[f], tos[f]) for f in ("L", "R")])
-    if np.isfinite(duty) and duty > params.max_duty_factor:
-        return False, (
-            QualityNote(
-                "no_flight_phase",
-                f"Each foot is on the ground for {100 * duty:.0f}% of the stride (running: below "
-                f"{100 * params.max_duty_factor:.0f}%, with a flight phase): this looks like "
-                "walking. No running metrics are reported.",
-            ),
-        )
-    return True, ()
+    duty = float(np.nanmedian([duty_factor(ics[f], tos[f]) for f in ("L", "R")]))
+    note = flight_note(duty, params)
+    return (False, (note,)) if note is not None else (True, ())
+
+
+def flight_note(duty: float, params: EventParams) -> QualityNote | None:
+    """A note when the feet are on the ground for too much of the stride to be running (no flight)."""
+    if not (np.isfinite(duty) and duty > params.max_duty_factor):
+        return None
+    return QualityNote(
+        "no_flight_phase",
+        f"Each foot is on the ground for {100 * duty:.0f}% of the stride (running: below "
+        f"{100 * params.max_duty_factor:.0f}%, with a flight phase): this looks like "
+        "walking. No running metrics are reported.",
+    )
 
 
 #: Largest relative difference between the events' cadence and the label-free rhythm's for the

@@ -14,6 +14,7 @@ from gait.events._checks import (
     cadence_note,
     events_cadence_spm,
     fitted_cadence_spm,
+    flight_note,
     rhythm_check,
     running_checks,
     step_indices,
@@ -420,17 +421,8 @@ def _overground_checks(
     contact = to - ic
     step = 60.0 / cad
     ok = np.isfinite(contact)
-    if ok.any() and float(np.median(contact[ok])) / (2 * step) > params.max_duty_factor:
-        duty = float(np.median(contact[ok])) / (2 * step)
-        return False, (
-            QualityNote(
-                "no_flight_phase",
-                f"Each foot is on the ground for {100 * duty:.0f}% of the stride (running: below "
-                f"{100 * params.max_duty_factor:.0f}%, with a flight phase): this looks like "
-                "walking. No running metrics are reported.",
-            ),
-        )
-    return True, ()
+    note = flight_note(float(np.median(contact[ok])) / (2 * step), params) if ok.any() else None
+    return (False, (note,)) if note is not None else (True, ())
 
 
 def _overground_table(

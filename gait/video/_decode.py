@@ -82,6 +82,53 @@ def _fit(rgb: np.ndarray, rotation_deg: int, max_long_side_px: int | None) -> np
     return np.ascontiguousarray(rgb)
 
 
+def decoded_frames(meta: VideoMeta, *, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, av.VideoFrame]]:
+    """(decode index, frame) of the plan's frames in order, up to ``stop`` (exclusive).
+
+    Decoding seeks to the key frame before ``start``, so frames before ``start`` come too (callers
+    that compare a frame with the previous one need them); frames not in the plan (no timestamp,
+    repeats of a timestamp) are skipped.
+
+    Raises
+    ------
+    VideoReadError
+        When the data breaks before ``stop`` (a truncated or corrupt file).
+    """
+    stop = meta.n_frames if stop is None else min(stop, meta.n_frames)
+    name = Path(meta.path).name
+    last = -1
+    with open_container(meta.path) as container:
+        stream = video_stream(container, name)
+        stream.thread_type = "AUTO"  # frame threads: 1.4x faster decode of phone streams
+        if start > 0:
+            container.seek(int(meta.frame_pts[start]), stream=stream, backward=True, any_frame=False)
+        try:
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                idx = int(np.searchsorted(meta.frame_pts, frame.pts))
+                if idx >= len(meta.frame_pts) or meta.frame_pts[idx] != frame.pts or idx <= last:
+                    continue  # not a frame of the plan, or a repeat
+                if idx >= stop:
+                    break
+                last = idx
+                yield idx, frame
+        except av.error.FFmpegError as err:
+            raise VideoReadError(
+                f"'{name}' breaks off after frame {last + 1} of {meta.n_frames} "
+                "(truncated or corrupt); copy or export the clip again."
+            ) from err
+
+
+def _check_complete(meta: VideoMeta, yielded: int, expected: int) -> None:
+    """A clip that ended well before the frames its index lists is truncated or corrupt."""
+    if yielded < expected and (expected - yielded) > max(2, 0.02 * expected):
+        raise VideoReadError(
+            f"'{Path(meta.path).name}' ends after {yielded} of {expected} frames (truncated or corrupt); "
+            "copy or export the clip again."
+        )
+
+
 def iter_frames(
     meta: VideoMeta,
     *,
@@ -113,46 +160,21 @@ def iter_frames(
         When the data ends or breaks before ``stop`` (a truncated or corrupt file).
     """
     stop = meta.n_frames if stop is None else min(stop, meta.n_frames)
-    name = Path(meta.path).name
     wanted = meta.new_frames if new_frames_only else None
     expected = stop - start if wanted is None else int(wanted[start:stop].sum())
-    yielded, last_index, prev_thumb = 0, -1, None
-    with open_container(meta.path) as container:
-        stream = video_stream(container, name)
-        stream.thread_type = "AUTO"  # frame threads: 1.4x faster decode of phone streams
-        if start > 0:
-            container.seek(int(meta.frame_pts[start]), stream=stream, backward=True, any_frame=False)
-        try:
-            for frame in container.decode(stream):
-                if frame.pts is None:
-                    continue
-                idx = int(np.searchsorted(meta.frame_pts, frame.pts))
-                if idx >= len(meta.frame_pts) or meta.frame_pts[idx] != frame.pts or idx <= last_index:
-                    continue  # not a frame of the plan, or a repeat
-                if idx >= stop:
-                    break
-                if wanted is not None and not wanted[idx]:
-                    last_index = idx
-                    continue  # a repeat or cross-fade of a converted export
-                rgb, luma = _to_rgb(frame)
-                thumb = _thumbnail(luma)
-                dup = prev_thumb is not None and changed_fraction(thumb, prev_thumb) < DUPLICATE_MAX_CHANGED
-                prev_thumb, last_index = thumb, idx
-                if idx < start:
-                    continue
-                yielded += 1
-                yield Frame(idx, float(meta.frame_times_s[idx]), _fit(rgb, meta.rotation_deg, max_long_side_px), dup)
-        except av.error.FFmpegError as err:
-            raise VideoReadError(
-                f"'{name}' breaks off after frame {last_index + 1} of {meta.n_frames} "
-                "(truncated or corrupt); copy or export the clip again."
-            ) from err
-    if yielded < expected and (expected - yielded) > max(2, 0.02 * expected):
-        raise VideoReadError(
-            f"'{name}' ends after {yielded} of {expected} frames (truncated or corrupt); "
-            "copy or export the clip again."
-        )
-
+    yielded, prev_thumb = 0, None
+    for idx, frame in decoded_frames(meta, start=start, stop=stop):
+        if wanted is not None and not wanted[idx]:
+            continue  # a repeat or cross-fade of a converted export
+        rgb, luma = _to_rgb(frame)
+        thumb = _thumbnail(luma)
+        dup = prev_thumb is not None and changed_fraction(thumb, prev_thumb) < DUPLICATE_MAX_CHANGED
+        prev_thumb = thumb
+        if idx < start:
+            continue
+        yielded += 1
+        yield Frame(idx, float(meta.frame_times_s[idx]), _fit(rgb, meta.rotation_deg, max_long_side_px), dup)
+    _check_complete(meta, yielded, expected)
 
 def iter_thumbnails(meta: VideoMeta, *, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """(decode index, grey float32 thumbnail) of frames ``start <= index < stop``, in order.
@@ -168,38 +190,13 @@ def iter_thumbnails(meta: VideoMeta, *, start: int = 0, stop: int | None = None)
         When the data ends or breaks before ``stop`` (a truncated or corrupt file).
     """
     stop = meta.n_frames if stop is None else min(stop, meta.n_frames)
-    name = Path(meta.path).name
-    yielded, last_index = 0, -1
-    with open_container(meta.path) as container:
-        stream = video_stream(container, name)
-        stream.thread_type = "AUTO"
-        if start > 0:
-            container.seek(int(meta.frame_pts[start]), stream=stream, backward=True, any_frame=False)
-        try:
-            for frame in container.decode(stream):
-                if frame.pts is None:
-                    continue
-                idx = int(np.searchsorted(meta.frame_pts, frame.pts))
-                if idx >= len(meta.frame_pts) or meta.frame_pts[idx] != frame.pts or idx <= last_index:
-                    continue
-                if idx >= stop:
-                    break
-                last_index = idx
-                if idx < start:
-                    continue
-                yielded += 1
-                yield idx, _thumbnail(_luma(frame), np.float32)
-        except av.error.FFmpegError as err:
-            raise VideoReadError(
-                f"'{name}' breaks off after frame {last_index + 1} of {meta.n_frames} "
-                "(truncated or corrupt); copy or export the clip again."
-            ) from err
-    expected = stop - start
-    if yielded < expected and (expected - yielded) > max(2, 0.02 * expected):
-        raise VideoReadError(
-            f"'{name}' ends after {yielded} of {expected} frames (truncated or corrupt); "
-            "copy or export the clip again."
-        )
+    yielded = 0
+    for idx, frame in decoded_frames(meta, start=start, stop=stop):
+        if idx < start:
+            continue
+        yielded += 1
+        yield idx, _thumbnail(_luma(frame), np.float32)
+    _check_complete(meta, yielded, stop - start)
 
 
 T = TypeVar("T")

@@ -38,13 +38,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import av
 import cv2
 import numpy as np
 
 from gait.errors import ConfigError, VideoReadError
-from gait.video._decode import _ROTATE, iter_frames
-from gait.video._probe import VideoMeta, open_container, probe_video, video_stream
+from gait.video._decode import _ROTATE, decoded_frames, iter_frames
+from gait.video._probe import VideoMeta, probe_video
 
 #: Corners sought per frame pair, their quality level and spacing (working pixels).
 _MAX_CORNERS = 400
@@ -360,40 +359,19 @@ def _iter_grey(
     :func:`gait.video.iter_frames`'s cost at ``step=5``. Frames that are not new pictures of a
     frame-rate-converted export (``meta.new_frames``) are skipped, as ``iter_frames`` does.
     """
-    name = Path(meta.path).name
     stored_w, stored_h = (
         (meta.height_px, meta.width_px) if meta.rotation_deg in (90, 270) else (meta.width_px, meta.height_px)
     )
     k = min(1.0, max_side_px / max(stored_w, stored_h))
     work = (round(stored_w * k), round(stored_h * k))
     wanted = meta.new_frames
-    last = -1
-    with open_container(meta.path) as container:
-        stream = video_stream(container, name)
-        stream.thread_type = "AUTO"
-        if start > 0:
-            container.seek(int(meta.frame_pts[start]), stream=stream, backward=True, any_frame=False)
-        try:
-            for frame in container.decode(stream):
-                if frame.pts is None:
-                    continue
-                idx = int(np.searchsorted(meta.frame_pts, frame.pts))
-                if idx >= len(meta.frame_pts) or meta.frame_pts[idx] != frame.pts or idx <= last:
-                    continue
-                if idx >= stop:
-                    break
-                last = idx
-                if idx < start or (idx - start) % step or (wanted is not None and not wanted[idx]):
-                    continue
-                grey = frame.to_ndarray(format="gray", width=work[0], height=work[1])
-                if meta.rotation_deg in _ROTATE:
-                    grey = cv2.rotate(grey, _ROTATE[meta.rotation_deg])
-                yield idx, float(meta.frame_times_s[idx]), np.ascontiguousarray(grey)
-        except av.error.FFmpegError as err:
-            raise VideoReadError(
-                f"'{name}' breaks off after frame {last + 1} of {meta.n_frames} "
-                "(truncated or corrupt); copy or export the clip again."
-            ) from err
+    for idx, frame in decoded_frames(meta, start=start, stop=stop):
+        if idx < start or (idx - start) % step or (wanted is not None and not wanted[idx]):
+            continue
+        grey = frame.to_ndarray(format="gray", width=work[0], height=work[1])
+        if meta.rotation_deg in _ROTATE:
+            grey = cv2.rotate(grey, _ROTATE[meta.rotation_deg])
+        yield idx, float(meta.frame_times_s[idx]), np.ascontiguousarray(grey)
 
 
 def estimate_camera_motion(
