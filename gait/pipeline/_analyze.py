@@ -26,6 +26,7 @@ from gait.errors import ClipTooShortError, ConfigError, GaitError
 from gait.events import GaitEvents, with_slowmo_hint
 from gait.flags import FatigueResult, FlagResult, RuleSet, compare_fatigue, evaluate_flags, load_rules
 from gait.metrics import GaitMetrics, speed_metrics
+from gait.notes import QualityNote
 from gait.pipeline._session import merge_session, role_configs, single_session
 from gait.pipeline._types import Analysis, Session
 from gait.pipeline._views import methods_for
@@ -33,7 +34,7 @@ from gait.pose import estimate_pose, resolve_model
 from gait.report import build_report
 from gait.track import PoseTrack, TrackView, clean_track, clip_view, is_track_path, load_track
 from gait.track._ground_frame import CAMERA_ATTRS, camera_attrs, from_ground_frame, to_ground_frame
-from gait.video import file_sha256
+from gait.video import file_sha256, frame_changes, probe_video, speed_change_message, speed_segments
 from gait.video._egomotion import CameraMotion, estimate_camera_motion
 
 log = logging.getLogger(__name__)
@@ -225,7 +226,38 @@ def view_stages(track: PoseTrack, config: AnalysisConfig) -> tuple[TrackView, Po
         track = ground_track(track, camera_motion(track))
     cleaned = clean_track(track, config.clean, view=view, repair_labels=methods.repair_labels)
     events = with_slowmo_hint(methods.detect(cleaned, config.events, view), _slowmo_given(track))
-    return view, cleaned, events
+    return view, cleaned, _with_speed_change(track, events)
+
+
+#: Notes of a cadence below the running range: a slow-motion clip without its factor, or a clip
+#: whose playback slows down part-way (a phone's slow-motion edit).
+LOW_CADENCE_NOTES = ("cadence_too_low", "cadence_suggests_slowmo", "cadence_too_low_for_slowmo")
+
+
+def _with_speed_change(track: PoseTrack, events: GaitEvents) -> GaitEvents:
+    """``events`` with a ``playback_speed_changes`` note first when the clip's playback speed changes.
+
+    Checked only when the cadence is below the running range (otherwise the pose stage checked it
+    already, for clips with a slow-motion factor) and the video is at hand: its pictures' rate of
+    change over the frames with the runner (:func:`gait.video.speed_segments`). One cadence is never
+    averaged over two speeds: the events are then not running, and the note says where to trim.
+    """
+    if not any(n.code in LOW_CADENCE_NOTES for n in events.quality):
+        return events
+    path = source_video(track)
+    if path is None:
+        return events
+    factor = float(track.attrs.get("slowmo_factor", 1.0))
+    try:
+        changes = frame_changes(probe_video(path, slowmo_factor=None if factor == 1.0 else factor))
+    except GaitError as err:
+        log.info("speed-change check of '%s' skipped: %s", path.name, err)
+        return events
+    seen = np.isin(changes.index, track["frame"].values[track["detected"].values.astype(bool)])
+    message = speed_change_message(speed_segments(changes.media_time_s, changes.change, valid=seen), path.name)
+    if message is None:
+        return events
+    return replace(events, running=False, quality=(QualityNote("playback_speed_changes", message), *events.quality))
 
 
 def _slowmo_given(track: PoseTrack) -> bool:
