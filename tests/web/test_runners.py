@@ -212,3 +212,22 @@ def test_migration_from_schema_2_keeps_the_analyses(tmp_path: Path) -> None:
         assert client.get(f"/api/analyses/{'a' * 32}").json()["label"] == "visit 1"
         rid = new_runner(client)
         assert client.get(f"/api/runners/{rid}").json()["analyses"] == []
+
+
+def test_compare_page_plots_the_step_rate_over_the_clip(client, analyses) -> None:
+    rid = new_runner(client)
+    a, b = add_done(client, analyses["same"], rid), add_done(client, analyses["faster"], rid)
+    page = client.get(f"/runners/{rid}/compare", params={"a": a, "b": b})
+    assert page.status_code == 200
+    assert 'id="rate-plot"' in page.text and page.text.count('class="session-') >= 4
+
+
+def test_step_rate_series_is_one_point_per_step_and_skips_missed_contacts() -> None:
+    from gait.web.routes.pages import step_rate_series
+
+    ics = [0.0, 0.35, 0.70, 1.05, 1.75, 2.10]  # the contact at 1.40 s was missed
+    report = {"events": [{"type": "IC", "foot": "LR"[i % 2], "time_s": t} for i, t in enumerate(ics)]}
+    series = step_rate_series(report)
+    assert series is not None and [round(r, 3) for _, r in series] == [round(60 / 0.35, 3)] * 4
+    assert [round(x, 3) for x, _ in series] == [0.175, 0.525, 0.875, 1.925]
+    assert step_rate_series({"events": report["events"][:2]}) is None

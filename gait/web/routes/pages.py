@@ -215,39 +215,87 @@ def _knee_curve(services: Any, record: Any, report: dict[str, Any]) -> list[floa
         return None
 
 
-def knee_cycle_svg(a: list[float] | None, b: list[float] | None) -> dict[str, Any] | None:
-    """Geometry of an inline SVG of the two sessions' knee-flexion curves over the gait cycle.
+Points = list[tuple[float, float]]
 
-    The template draws it.
+
+def _two_lines_svg(
+    a: Points | None, b: Points | None, x_range: tuple[float, float], x_step: float
+) -> dict[str, Any] | None:
+    """Geometry of an inline SVG of two sessions' curves (``(x, y)`` points) on shared axes.
+
+    The template draws it; None when neither session has a curve.
     """
     import math
 
     series = [s for s in (a, b) if s]
     if not series:
         return None
-    values = [v for s in series for v in s if math.isfinite(v)]
+    values = [y for s in series for _, y in s if math.isfinite(y)]
+    if not values:
+        return None
     lo, hi = math.floor(min(values) / 10) * 10, math.ceil(max(values) / 10) * 10
     hi = hi if hi > lo else lo + 10
     w, h, left, right, top, bottom = 640, 280, 48, 12, 12, 36
     pw, ph = w - left - right, h - top - bottom
+    x0, x1 = x_range
+    x1 = x1 if x1 > x0 else x0 + 1
 
-    def path(s: list[float] | None) -> str | None:
-        if not s:
-            return None
-        pts, n = [], len(s)
-        for i, v in enumerate(s):
-            if not math.isfinite(v):
-                continue
-            x = left + pw * i / max(n - 1, 1)
-            y = top + ph * (1 - (v - lo) / (hi - lo))
-            pts.append(f"{'M' if not pts else 'L'}{x:.1f},{y:.1f}")
+    def path(s: Points | None) -> str | None:
+        pts: list[str] = []
+        for x, y in s or []:
+            if math.isfinite(x) and math.isfinite(y):
+                px, py = left + pw * (x - x0) / (x1 - x0), top + ph * (1 - (y - lo) / (hi - lo))
+                pts.append(f"{'M' if not pts else 'L'}{px:.1f},{py:.1f}")
         return " ".join(pts) or None
 
     step = 10 if hi - lo <= 80 else 20
     yticks = [(top + ph * (1 - (t - lo) / (hi - lo)), t) for t in range(int(lo), int(hi) + 1, step)]
-    xticks = [(left + pw * p / 100, p) for p in range(0, 101, 20)]
+    n_x = int((x1 - x0) // x_step) + 1
+    xticks = [(left + pw * (k * x_step) / (x1 - x0), f"{x0 + k * x_step:g}") for k in range(n_x)]
     return {"w": w, "h": h, "left": left, "top": top, "pw": pw, "ph": ph, "a": path(a), "b": path(b),
             "yticks": yticks, "xticks": xticks}
+
+
+def knee_cycle_svg(a: list[float] | None, b: list[float] | None) -> dict[str, Any] | None:
+    """Geometry of an inline SVG of the two sessions' knee-flexion curves over the gait cycle (0-100 %)."""
+
+    def points(s: list[float] | None) -> Points | None:
+        return None if not s else [(100 * i / max(len(s) - 1, 1), v) for i, v in enumerate(s)]
+
+    return _two_lines_svg(points(a), points(b), (0.0, 100.0), 20.0)
+
+
+def step_rate_series(report: dict[str, Any]) -> Points | None:
+    """Step rate (steps/min) over the clip from the report's contacts: ``(seconds from the first, rate)``.
+
+    Each step is the time between consecutive initial contacts (of the first view, in a two-view
+    report); a gap longer than 1.5 x the median step (a missed contact) is left out. None for
+    fewer than 3 contacts.
+    """
+    import statistics
+
+    views = report.get("views") or []
+    first_view = views[0].get("view") if views else None
+    ics = sorted(
+        float(e["time_s"])
+        for e in report.get("events", [])
+        if e.get("type") == "IC" and (first_view is None or e.get("view", first_view) == first_view)
+    )
+    if len(ics) < 3:
+        return None
+    steps = [(t0, t1 - t0) for t0, t1 in zip(ics, ics[1:], strict=False) if t1 > t0]
+    median = statistics.median(d for _, d in steps)
+    return [(t0 + d / 2 - ics[0], 60.0 / d) for t0, d in steps if d <= 1.5 * median] or None
+
+
+def step_rate_svg(a: Points | None, b: Points | None) -> dict[str, Any] | None:
+    """Geometry of an inline SVG of the two sessions' step rate over the clip (seconds from the first contact)."""
+    import math
+
+    end = max((x for s in (a, b) if s for x, _ in s), default=0.0)
+    span = max(1.0, math.ceil(end))
+    tick = next(t for t in (1, 2, 5, 10, 20, 30, 60, 120, 300) if span / t <= 8)
+    return _two_lines_svg(a, b, (0.0, float(math.ceil(span / tick) * tick)), float(tick))
 
 
 @protected.get("/runners/{runner_id}/compare", response_class=HTMLResponse)
@@ -266,7 +314,9 @@ def compare_page(request: Request, services: ServicesDep, runner_id: str, a: str
         request, "compare.html",
         {"runner": runner, "c": comparison, "records": records, "reports": reports, "words": METRIC_WORDS,
          "flag_messages": {f.get("code"): f.get("message") for rep in reports.values() for f in rep.get("flags", [])},
-         "plot": knee_cycle_svg(curves["a"], curves["b"]), "storage": services.storage.usage()},
+         "plot": knee_cycle_svg(curves["a"], curves["b"]),
+         "rate_plot": step_rate_svg(step_rate_series(reports["a"]), step_rate_series(reports["b"])),
+         "storage": services.storage.usage()},
     )
 
 
