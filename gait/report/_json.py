@@ -14,6 +14,7 @@ import pandas as pd
 
 from gait import __version__
 from gait.notes import QualityNote
+from gait.report._advice import capture_advice
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = Path(__file__).with_name("report.schema.json")
@@ -228,7 +229,15 @@ def build_report(
         **flag_fields(flags, fatigue),
         "provenance": provenance(track, cleaned, events, config),
     }
+    report["advice"] = _advice(report)
     return _clean(report)
+
+
+def _advice(report: dict[str, Any]) -> list[str]:
+    """The report's capture advice (:func:`gait.report._advice.capture_advice`)."""
+    cadence = report["metrics"].get("cadence_spm") or {}
+    n = cadence.get("n") if cadence.get("value") is not None else None
+    return capture_advice(report["clip"], report["quality"], None if n is None else int(n))
 
 
 #: Provenance fields each further view of a session records (the first view's are the report's own).
@@ -295,6 +304,7 @@ def build_session_report(
         **flag_fields(flags, fatigue),
         "provenance": prov,
     }
+    report["advice"] = _advice(_clean(report))
     return _clean(report)
 
 
