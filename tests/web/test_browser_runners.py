@@ -195,6 +195,20 @@ def test_runner_compare_print_and_correct_in_the_browser(tmp_path: Path, browser
         expect(page.locator("#events")).to_have_attribute("data-corrected", "false", timeout=60_000)
         assert page.locator(f"#events tbody tr[data-index='{index}']").get_attribute("data-frame") == str(frame)
 
+        # add a toe-off by hand at a frame
+        n_before = page.locator("#events tbody tr").count()
+        at = frame + 3
+        page.fill("#add-frame", str(at))
+        page.select_option("#add-foot", "R")
+        page.select_option("#add-type", "TO")
+        page.click("#add-event-button")
+        expect(page.locator("#events")).to_have_attribute("data-corrected", "true", timeout=60_000)
+        assert page.locator("#events tbody tr").count() == n_before + 1
+        assert page.locator(f"#events tbody tr[data-foot=R][data-type=TO][data-frame='{at}']").count() == 1
+        detail = json.loads(server.request("GET", f"/api/analyses/{a}")[2])
+        added = detail["report"]["provenance"]["event_corrections"]["by_hand"]
+        assert {"foot": "R", "type": "TO", "frame": at} in [{k: e[k] for k in ("foot", "type", "frame")} for e in added]
+
         assert not errors, errors
         assert all(u.startswith(url) for u in requests), [u for u in requests if not u.startswith(url)]
         page.close()

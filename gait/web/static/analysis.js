@@ -27,7 +27,12 @@
     var playBtn = document.getElementById("play-pause"), frameOut = document.getElementById("frame");
     // frame k covers [k/fps, (k+1)/fps): seek to its middle, read it back with floor
     var current = function () { return Math.floor(video.currentTime * fps + 1e-6); };
-    var show = function () { frameOut.textContent = String(current()); playBtn.textContent = video.paused ? "Play" : "Pause"; };
+    var addFrame = document.getElementById("add-frame");
+    var show = function () {
+      frameOut.textContent = String(current());
+      playBtn.textContent = video.paused ? "Play" : "Pause";
+      if (addFrame) addFrame.value = String(current());  // an event is added at the frame on screen
+    };
     var step = function (n) {
       video.pause();
       var frame = current() + n;
@@ -99,6 +104,13 @@
         v.pause();
         v.currentTime = (Number(tr.dataset.frame) + 0.5) / (Number(p.dataset.fps) || 30);
       });
+    });
+    var add = document.getElementById("add-event-button");
+    if (add) add.addEventListener("click", function () {
+      var at = Number(document.getElementById("add-frame").value);
+      if (!Number.isInteger(at) || at < 0) { statusOut.textContent = "Give a whole frame number."; statusOut.className = "error"; return; }
+      var added = { foot: document.getElementById("add-foot").value, type: document.getElementById("add-type").value, frame: at };
+      send("PATCH", { events: list(null).concat([added]) });
     });
     var undo = document.getElementById("undo-events");
     if (undo) undo.addEventListener("click", function () { send("DELETE", null); });
