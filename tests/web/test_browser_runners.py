@@ -212,3 +212,63 @@ def test_runner_compare_print_and_correct_in_the_browser(tmp_path: Path, browser
         assert not errors, errors
         assert all(u.startswith(url) for u in requests), [u for u in requests if not u.startswith(url)]
         page.close()
+
+
+@pytest.mark.model
+def test_two_uploads_through_the_model_compared_and_printed(tmp_path: Path, browser) -> None:
+    """The whole clinician's path with the real pose model: a runner, two uploads, compare, print."""
+    pytest.importorskip("uvicorn", reason="the web app needs uvicorn")
+
+    with serve(tmp_path / "data", {"GAIT_WORKERS": "1"}) as server:
+        url = server.url
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url + "/")
+        page.fill("#runner-name", "Two Uploads")
+        page.click("#create-runner")
+        page.wait_for_url(re.compile(r".*/runners/[0-9a-f]{32}$"))
+        rid = page.url.rsplit("/", 1)[1]
+
+        ids = []
+        for _ in range(2):
+            page.goto(url + "/")
+            page.select_option("#runner_id", rid)
+            page.set_input_files("#file", str(SAMPLE_CLIP))
+            page.click("#submit")
+            page.wait_for_url(f"{url}/analyses/*", timeout=30_000)
+            ids.append(page.url.rsplit("/", 1)[1])
+            page.wait_for_selector("iframe#report", timeout=300_000)  # the page reloads itself when done
+
+        page.goto(f"{url}/runners/{rid}")
+        page.select_option("#compare-a", ids[0])
+        page.select_option("#compare-b", ids[1])
+        page.click("#compare-submit")
+        page.wait_for_url(f"{url}/runners/{rid}/compare?*")
+        headline = page.locator("#headline").inner_text().lower()
+        assert "step rate did not change" in headline
+        assert page.locator("tr[data-exceeds=true]").count() == 0
+        assert page.locator("#knee-plot path.session-b").count() == 1
+        assert page.locator("#rate-plot path.session-a").count() == 1
+        page.emulate_media(media="print")
+        pdf = tmp_path / "comparison.pdf"
+        page.pdf(path=str(pdf), format="A4")
+        assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000
+        detail = json.loads(server.request("GET", f"/api/runners/{rid}")[2])
+        assert [a["id"] for a in detail["analyses"]] == ids
+
+        # correct one contact of the second session: one frame earlier
+        from playwright.sync_api import expect
+
+        page.emulate_media(media="screen")
+        page.goto(f"{url}/analyses/{ids[1]}")
+        first_ic = page.locator("#events tbody tr[data-type=IC]").first
+        frame, foot = int(first_ic.get_attribute("data-frame")), first_ic.get_attribute("data-foot")
+        first_ic.locator(".ev-earlier").click()
+        expect(page.locator("#events")).to_have_attribute("data-corrected", "true", timeout=60_000)
+        fixed = json.loads(server.request("GET", f"/api/analyses/{ids[1]}")[2])["report"]
+        assert {"foot": foot, "type": "IC", "frame": frame - 1} in [
+            {k: e[k] for k in ("foot", "type", "frame")} for e in fixed["provenance"]["event_corrections"]["by_hand"]
+        ]
+        assert not errors, errors
+        page.close()
