@@ -49,6 +49,6 @@ def sagittal_series_deg(track: PoseTrack, events: GaitEvents) -> dict[str, np.nd
     return out
 
 
-def frontal_series_deg(track: PoseTrack) -> dict[str, np.ndarray]:
-    """Per-frame rear-view angles (``pelvic_drop_<F>``, ``hip_adduction_<F>``), degrees."""
-    return frontal_angle_series(track)
+def frontal_series_deg(track: PoseTrack, view: str = "rear") -> dict[str, np.ndarray]:
+    """Per-frame rear- or front-view angles (``pelvic_drop_<F>``, ``hip_adduction_<F>``), degrees."""
+    return frontal_angle_series(track, view)

@@ -38,8 +38,8 @@ CYCLE_COLUMNS: tuple[str, ...] = (
 def _series(analysis: ExportSource) -> dict[str, dict[str, np.ndarray]]:
     """``{variable: {foot: per-frame values}}`` for the analysis's view."""
     track, events = analysis.cleaned, analysis.events
-    if events.view == "rear":
-        frontal = frontal_series_deg(track)
+    if events.view in ("rear", "front"):
+        frontal = frontal_series_deg(track, events.view)
         return {
             f"{v}_deg": {f: frontal[f"{v}_{f}"] for f in ("L", "R")}
             for v in ("pelvic_drop", "hip_adduction")

@@ -87,8 +87,8 @@ def angle_table(analysis: ExportSource, rate_hz: float | None = None) -> pd.Data
     """The MOT content: ``time``, ``source_time_s``, ``source_frame`` and one column per angle."""
     rs = resample(analysis.cleaned, rate_hz)
     track = rs.as_track(analysis.cleaned)
-    if analysis.events.view == "rear":
-        series, columns = frontal_series_deg(track), FRONTAL_COLUMNS
+    if analysis.events.view in ("rear", "front"):
+        series, columns = frontal_series_deg(track, analysis.events.view), FRONTAL_COLUMNS
     else:
         series, columns = sagittal_series_deg(track, analysis.events), SAGITTAL_COLUMNS
     out = pd.DataFrame(

@@ -68,8 +68,11 @@ def cycle_curves(values: np.ndarray, time_s: np.ndarray, ic_times_s: np.ndarray)
     return np.array(rows).reshape(-1, CYCLE_POINTS)
 
 
-def frontal_angle_series(track) -> dict[str, np.ndarray]:
-    """Contralateral pelvic drop and hip adduction per side from a rear-view track, per frame.
+def frontal_angle_series(track, view: str = "rear") -> dict[str, np.ndarray]:
+    """Contralateral pelvic drop and hip adduction per side from a rear- or front-view track, per frame.
+
+    ``view``: ``"rear"`` or ``"front"`` (the runner's left is on image-left from behind, on
+    image-right from the front).
 
     ``pelvic_drop_L`` is the pelvic obliquity signed as the drop of the right (swing) hip while the
     left foot is in stance, and vice versa; ``hip_adduction_<foot>`` as in
@@ -77,7 +80,7 @@ def frontal_angle_series(track) -> dict[str, np.ndarray]:
     """
     pos = track["position"].transpose("time", "keypoint", "space").values.astype(float)
     names = [str(k) for k in track["keypoint"].values]
-    pts = frontal.frontal_xy(pos)
+    pts = frontal.frontal_xy(pos, view)
 
     def p(name: str) -> np.ndarray:
         return pts[:, names.index(name)]
@@ -93,14 +96,15 @@ def frontal_angle_series(track) -> dict[str, np.ndarray]:
 
 
 def cycle_summary(
-    track, events: pd.DataFrame, direction: str, *, rear: bool = False
+    track, events: pd.DataFrame, direction: str, *, rear: bool = False, view: str = "rear"
 ) -> dict[str, dict[str, np.ndarray]]:
     """Mean and SD curves over the gait cycle: ``{"knee_flexion_L": {"mean", "sd", "n"}, ...}``.
 
     Side view: knee flexion and foot angle (:func:`angle_series`); ``rear``: pelvic drop and hip
-    adduction (:func:`frontal_angle_series`). Each foot's cycles run from one of its ICs to the next.
+    adduction (:func:`frontal_angle_series`, seen from ``view``: ``"rear"`` or ``"front"``). Each
+    foot's cycles run from one of its ICs to the next.
     """
-    series = frontal_angle_series(track) if rear else angle_series(track, direction)
+    series = frontal_angle_series(track, view) if rear else angle_series(track, direction)
     t = track["time"].values
     out: dict[str, dict[str, np.ndarray]] = {}
     for name, values in series.items():

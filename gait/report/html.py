@@ -193,13 +193,19 @@ def render_html(
     """
     events = pd.DataFrame(report["events"], columns=list(EVENT_COLUMNS))
     direction = report.get("direction") or "image_left"
+    frontal_view = report.get("view") if report.get("view") in ("rear", "front") else None
+    if frontal_view:  # one clip from behind or in front: its frontal-plane curves, not sagittal angles
+        cycle_title = (
+            f"{frontal_view.capitalize()} view: pelvic drop and hip adduction over the gait cycle "
+            "(mean, shaded: +-1 SD)"
+        )
+        cycle_svg = cycle_plot(cycle_summary(track, events, "", rear=True, view=frontal_view), REAR_PANELS)
+    else:
+        cycle_title = "Knee and foot angles over the gait cycle (mean, shaded: +-1 SD)"
+        cycle_svg = cycle_plot(cycle_summary(track, events, direction))
     plots = []
     for name, title, svg in (
-        (
-            "cycle",
-            "Knee and foot angles over the gait cycle (mean, shaded: +-1 SD)",
-            cycle_plot(cycle_summary(track, events, direction)) if len(events) else None,
-        ),
+        ("cycle", cycle_title, cycle_svg if len(events) else None),
         (
             "rear_cycle",
             "Rear view: pelvic drop and hip adduction over the gait cycle (mean, shaded: +-1 SD)",
