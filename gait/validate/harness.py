@@ -121,7 +121,17 @@ class RunResult:
     cadence_confidence: str = "low"
 
 
-def _score_events(truth_events: pd.DataFrame, events, tol_s: float, stride_s: float):
+def _score_events(
+    truth_events: pd.DataFrame, events, tol_s: float, stride_s: float, *, false_pos: str = "span"
+):
+    """Pair detections with true events per foot and kind: counts, signed errors, false positives.
+
+    ``false_pos="span"``: an unmatched detection is a false positive only within half a stride
+    of the foot's first and last true event (a treadmill window, whose edges are cut mid-step);
+    ``"all"``: every unmatched detection is one (a pass-by, scored on the events in view).
+    """
+    if false_pos not in ("span", "all"):
+        raise ValueError(f"Expected false_pos 'span' or 'all', got {false_pos!r}.")
     n_true, errors, fps_, matched_ic = {}, {}, {}, {}
     for kind in ("IC", "TO"):
         errs, n, fp = [], 0, 0
@@ -133,7 +143,9 @@ def _score_events(truth_events: pd.DataFrame, events, tol_s: float, stride_s: fl
             pairs = match_events(tt, det, tol_s)
             n += len(tt)
             errs += [float(det[j] - t) for t, j in zip(tt, pairs, strict=True) if j >= 0]
-            if len(tt):
+            if false_pos == "all":
+                fp += int(len(det) - (pairs >= 0).sum())
+            elif len(tt):
                 span = (tt.min() - stride_s / 2, tt.max() + stride_s / 2)
                 inside = (det >= span[0]) & (det <= span[1])
                 fp += int(inside.sum() - (pairs >= 0).sum())

@@ -48,7 +48,7 @@ from gait.track import CleanParams, PoseTrack, clean_track, clip_view
 from gait.track._ground_frame import to_ground_frame
 from gait.validate.camera import CameraClip, project_to_camera
 from gait.validate.errors import PoseErrorModel, apply_pose_errors
-from gait.validate.harness import FOOT, RunResult, match_events
+from gait.validate.harness import RunResult, _score_events
 from gait.validate.mocap import MocapTrial
 from gait.validate.truth import GroundTruth, cadence_spm
 
@@ -312,15 +312,18 @@ def run_passby_once(
     match_tol_s: float = 0.15,
     camera: str = "static",
     compensate: bool = True,
+    error_model: PoseErrorModel | None = None,
 ) -> RunResult:
     """Film one pass-by, detect, and pair with the in-view truth (:func:`in_view_truth`).
 
     The cadence error is against the force-plate cadence of the in-view contacts; ``n_true``
-    counts the in-view events; false positives are detections of a foot and kind more than half
-    a step from every true event of that foot and kind while in view. ``camera="follow"``: a
+    counts the in-view events; false positives are detections of a foot and kind paired with no
+    true event of that foot and kind while in view (:func:`gait.validate.harness._score_events`
+    with ``false_pos="all"``, the pairing the treadmill harness uses). ``camera="follow"``: a
     following camera (:func:`film_passby`), whose known pan is removed before cleaning
     (:func:`gait.track._ground_frame.to_ground_frame`, as the pipeline does with the measured
-    one) unless ``compensate`` is False.
+    one) unless ``compensate`` is False. ``error_model`` overrides ``severity``'s (e.g. with a
+    foot lag, :attr:`gait.validate.errors.PoseErrorModel.foot_lag_s`).
     """
     p = film_passby(
         trial,
@@ -331,6 +334,7 @@ def run_passby_once(
         in_view_s=in_view_s,
         view=view,
         camera=camera,
+        model=error_model,
     )
     # as the pipeline does: the view is read on the raw (image) track, right after pose
     view = clip_view(p.track, clean_params or CleanParams())
@@ -341,19 +345,7 @@ def run_passby_once(
     events = detect_events(cleaned, event_params or EventParams(), view=view)
     metrics = compute_metrics(cleaned, events, metric_params or MetricParams())
     truth_ev = in_view_truth(p)
-    n_true, errors, false_pos = {}, {}, {}
-    for kind in ("IC", "TO"):
-        errs, n, fp = [], 0, 0
-        for side, foot in FOOT.items():
-            tt = truth_ev.loc[
-                (truth_ev["side"] == side) & (truth_ev["kind"] == kind.lower()), "time_s"
-            ].to_numpy(float)
-            det = events.of(foot, kind)
-            pairs = match_events(tt, det, match_tol_s)
-            n += len(tt)
-            errs += [float(det[j] - t) for t, j in zip(tt, pairs, strict=True) if j >= 0]
-            fp += int(len(det) - (pairs >= 0).sum())
-        n_true[kind], errors[kind], false_pos[kind] = n, errs, fp
+    n_true, errors, false_pos = _score_events(truth_ev, events, match_tol_s, float("nan"), false_pos="all")
     ics = truth_ev.loc[truth_ev["kind"] == "ic", "time_s"].to_numpy(float)
     cad = metrics.value("cadence_spm")
     return RunResult(
