@@ -289,10 +289,13 @@ def detect_frontal_events(
     a virtual rear camera: IC within about +-10 ms SD; front camera: IC 95 % limits about +-35 ms
     at 30-120 fps, +-25 ms at 240 fps, ``tests/benchmarks/front_view.py``).
 
-    When it fails: overground running away from or towards the camera (the stance foot does not
-    approach the camera, so the extremes lose their meaning): detected from the runner's
-    apparent size (:func:`body_scale_px` changing by more than :data:`MAX_SCALE_RATIO`) and
-    refused with the note ``frontal_overground``; a camera at foot height (the
+    Overground running away from or towards the camera (the stance foot does not approach the
+    camera, so the extremes lose their meaning) is detected from the runner's apparent size
+    (:func:`body_scale_px` changing by more than :data:`MAX_SCALE_RATIO`) and handed to
+    :mod:`gait.events._rear_overground` (contacts where the heel comes to rest in the picture; ICs
+    only); when its contacts do not alternate it says so with the note ``frontal_overground``.
+
+    When it fails: a camera at foot height (the
     perspective cue vanishes); feet hidden by the treadmill console or each other. Toe-off is
     later than force-plate toe-off by a trial-dependent 26-60 ms (front view: 170 ms) before the
     offset correction, so contact and flight times from a rear or front view are low confidence.
@@ -308,17 +311,7 @@ def detect_frontal_events(
     rule = RULES[view.view]
     overground = _overground_note(track, view.view)
     if overground is not None:
-        return _result(
-            empty_table(),
-            view,
-            (*view.quality, overground),
-            False,
-            fps,
-            params,
-            float("nan"),
-            0.0,
-            rule,
-        )
+        return _overground_events(track, view, fps, params, frame)
     ys = {f: _toe_y(track, side) for f, side in SIDES}
     period, strength = _period(time_s, ys)
     if not np.isfinite(period) or strength < params.min_periodicity:
@@ -370,6 +363,55 @@ def detect_frontal_events(
     return _result(
         table, view, (*view.quality, *notes, timing), running, fps, params, period, strength, rule
     )
+
+
+def _overground_events(
+    track: PoseTrack, view: TrackView, fps: float, params: EventParams, frame: np.ndarray
+) -> GaitEvents:
+    """Contacts of a runner running away from or towards the camera (:mod:`gait.events._rear_overground`)."""
+    from gait.events import _rear_overground as og
+
+    scale = body_scale_px(track)
+    table = og.overground_table(track, scale, frame)
+    table = table.astype({"frame": np.int64, "time_s": float, "confidence": float})
+    table = table.sort_values(["time_s", "foot"], kind="stable").reset_index(drop=True)
+    ics = {f: _of(table, f, "IC") for f in ("L", "R")}
+    all_ic = np.sort(np.concatenate(list(ics.values())))
+    steps = np.diff(all_ic)
+    steps = steps[(steps >= og.MIN_STEP_S) & (steps <= og.MAX_STEP_S)]
+    period = 2.0 * float(np.median(steps)) if len(steps) else float("nan")
+    tos = {f: np.full(len(ics[f]), np.nan) for f in ("L", "R")}
+    strength = 1.0 if len(steps) >= 2 else 0.0
+    rule = _Rule("foot_index", "foot_index", 0.0, og.IC_OFFSET_S, 0.0, og.OVERGROUND_DETECTOR)
+    if not np.isfinite(period):
+        note = QualityNote(
+            "frontal_overground",
+            "The runner runs away from or towards the camera and fewer than 3 contacts were found where "
+            "the feet come to rest. Film at least 6 steps with the feet in view, or film from the side.",
+        )
+        return _result(empty_table(), view, (*view.quality, note), False, fps, params, period, 0.0, rule)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no toe-offs overground: the duty factor is NaN
+        running, notes = running_checks(ics, tos, period, strength, params)
+    if not running:
+        # the feet's rest points did not give an alternating rhythm: say what is missing, not "jumping"
+        why = "; ".join(n.message.split(".")[0] for n in notes if n.code != "not_alternating")
+        note = QualityNote(
+            "frontal_overground",
+            f"The runner runs {'away from' if view.view == 'rear' else 'towards'} the camera and the "
+            f"contacts where each foot comes to rest could not be timed reliably ({len(all_ic)} found"
+            f"{'; ' + why if why else ''}). Film from the side, or with the camera at hip height and the "
+            "runner filling more of the picture.",
+        )
+        kept = tuple(n for n in notes if n.code not in ("not_alternating", "no_periodicity"))
+        return _result(table, view, (*view.quality, *kept, note), False, fps, params, period, strength, rule)
+    way = QualityNote(
+        "frontal_overground_timing",
+        f"The runner runs {'away from' if view.view == 'rear' else 'towards'} the camera: contacts were "
+        f"timed where each foot comes to rest in the picture ({len(all_ic)} contacts); cadence and step "
+        "times are measured, contact and flight times are not. Film from the side for them.",
+    )
+    return _result(table, view, (*view.quality, *notes, way), running, fps, params, period, strength, rule)
 
 
 def _of(table: pd.DataFrame, foot: str, kind: str) -> np.ndarray:
