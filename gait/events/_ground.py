@@ -94,6 +94,18 @@ def fit_ground_line(
 #: A foot is in stance while its forward velocity relative to the ground is below this fraction
 #: of the running speed (late swing: ~2x the running speed; stance: ~0).
 STANCE_SPEED_FRACTION = 0.35
+#: Initial contact at the onset of the foot's deceleration (opt-in; 0 = off, the default): where,
+#: going back from the stance (:data:`STANCE_SPEED_FRACTION`), the foot's ground-relative speed
+#: last exceeded this multiple of the running speed. MediaPipe's feet lag where they decelerate:
+#: on the sample treadmill clip the 0.35 crossing comes 1.6 frames after the hand-annotated
+#: contact, a 1.0 crossing 0.9 frame (``tests/benchmarks/foot_lag.py``); on the mocap harness's
+#: pass-bys with that lag modelled (``tests/benchmarks/passby.py --foot-lag-s 0.045``, severity
+#: 2, 30 fps, 12 clips) 1.0 takes the ICs within 1 frame from 8 % to 68 % (0.8: 65 %, 1.2: 65 %,
+#: 1.5: 24 %). It is off because on the held-out real pass-by (SOURCES.md section 6) 1.0 moved
+#: the contacts from 4-8 frames late to 2-5 frames early and the cadence from 160.2 to 179.8 spm
+#: (annotation 167.4 +- 7.8): the real clip's feet decelerate over far longer than the treadmill
+#: clip's, so the treadmill-measured lag does not carry over to it.
+ONSET_SPEED_FRACTION = 0.0
 #: Gaussian smoothing (s, 1 SD) of the ground-relative positions before differentiating: a fixed
 #: time so that the velocity noise does not grow with the frame rate.
 SMOOTH_S = 0.012
@@ -220,6 +232,19 @@ def _crossing(t0: float, t1: float, u0: float, u1: float, level: float) -> float
     return float(t0 + (u0 - level) / (u0 - u1) * (t1 - t0))
 
 
+def _onset(tm: np.ndarray, u: np.ndarray, k: int, ic: float) -> float:
+    """The last crossing of :data:`ONSET_SPEED_FRACTION` before frame ``k`` (``ic`` if none)."""
+    onset = ONSET_SPEED_FRACTION
+    if not onset > STANCE_SPEED_FRACTION:
+        return ic
+    i = k - 1
+    while i >= 0 and np.isfinite(u[i]) and u[i] < onset and tm[k] - tm[i] <= SWING_LOOKBACK_S:
+        i -= 1
+    if i < 0 or not np.isfinite(u[i]) or u[i] < onset:
+        return ic
+    return _crossing(tm[i], tm[i + 1], u[i], u[i + 1], onset)
+
+
 def foot_stances(
     time_s: np.ndarray,
     heel_fwd: np.ndarray,
@@ -246,7 +271,10 @@ def foot_stances(
     list of Stance
         A stance is a run of frames where the slower of heel and toe moves forward at less than
         :data:`STANCE_SPEED_FRACTION` x ``speed``, at least :data:`MIN_STANCE_S` long, entered
-        from a swing (faster than ``speed`` within :data:`SWING_LOOKBACK_S`).
+        from a swing (faster than ``speed`` within :data:`SWING_LOOKBACK_S`). Its ``ic_s`` is the
+        stance level's crossing, or with :data:`ONSET_SPEED_FRACTION` set (opt-in) the onset of
+        the deceleration into it: the last crossing of that multiple of ``speed`` within
+        :data:`SWING_LOOKBACK_S` before it (the stance level's crossing when there is none).
     """
     if not (np.isfinite(speed) and speed > 0):
         return []
@@ -265,6 +293,7 @@ def foot_stances(
             while j > k and not np.isfinite(u[j]):
                 j -= 1
             ic = _crossing(tm[k - 1], tm[k], u[k - 1], u[k], level)
+            ic = _onset(tm, u, k, ic)
             ends = j + 1 < n and np.isfinite(u[j + 1])
             to = _crossing(tm[j], tm[j + 1], u[j], u[j + 1], level) if ends else np.nan
             before = (tm >= ic - SWING_LOOKBACK_S) & (tm < ic)

@@ -76,6 +76,13 @@ MediaPipe full, VIDEO mode) agrees on most:
   little earlier than the issue's 0.15 s; hence ``pre_contact_fraction = 0.4`` and
   ``pre_contact_lead_s = (0.05, 0.25)`` (start 0.05-0.25 s before the force-plate contact).
 * Visibility of the far foot inside episodes 0.75-0.76, elsewhere 0.77: no warning (confirmed).
+* Foot lag (opt-in, ``foot_lag_s``; 0 in every severity, so they are unchanged bit for bit):
+  MediaPipe's feet arrive late where they decelerate. On the sample treadmill clip (34
+  hand-annotated contacts, ``tests/benchmarks/foot_lag.py``) the foot's belt-relative speed falls
+  below 0.35 x the running speed 1.6 frames (53 ms, SD 0.4 frame) after the annotated contact.
+  Modelled as a causal one-pole low-pass (time constant ``foot_lag_s``) on both legs' ankle,
+  heel and foot_index positions, after the jitter and before the episodes, as a tracker's
+  smoothing would be.
 * Dropouts: none inside the side clips' running; the rear clip has runs of 1 and 11 frames while
   the runner steps over the camera. Hence rare dropouts (0.05 per stride at severity 1).
 """
@@ -138,6 +145,10 @@ class PoseErrorModel:
         Mean number of far-foot dropouts per stride.
     dropout_median_s, dropout_max_s
         Dropout duration (same shifted exponential from ``episode_min_s``).
+    foot_lag_s
+        Time constant of the causal low-pass on the feet (module docstring, "Foot lag"); 0 = none
+        (every severity's default: opt-in, e.g. ``replace(PoseErrorModel.at_severity(2),
+        foot_lag_s=FOOT_LAG_S)``).
     """
 
     episodes_per_stride: float = 0.0
@@ -153,10 +164,17 @@ class PoseErrorModel:
     dropouts_per_stride: float = 0.0
     dropout_median_s: float = 0.05
     dropout_max_s: float = 0.15
+    foot_lag_s: float = 0.0
 
     def __post_init__(self) -> None:
         """Check that rates are non-negative and durations ordered (min < median < max); raise ValueError."""
-        nonneg = ("episodes_per_stride", "snap_noise_frac", "noise_tau_s", "dropouts_per_stride")
+        nonneg = (
+            "episodes_per_stride",
+            "snap_noise_frac",
+            "noise_tau_s",
+            "dropouts_per_stride",
+            "foot_lag_s",
+        )
         for name in nonneg:
             if not getattr(self, name) >= 0:
                 raise ValueError(f"Expected {name} >= 0, got {getattr(self, name)!r}.")
@@ -352,6 +370,28 @@ def _unit_noise(seed: int, shape: tuple[int, ...], fps: float, tau_s: float) -> 
     return x
 
 
+def _lag_feet(position_px: np.ndarray, fps: float, tau_s: float) -> np.ndarray:
+    """Both legs' ankle, heel and foot_index through a causal one-pole low-pass (``tau_s``).
+
+    ``y[t] = a y[t-1] + (1 - a) x[t]``, ``a = exp(-1 / (fps tau_s))``, started at ``y[0] = x[0]``
+    (NaN frames are held at the last output and stay NaN).
+    """
+    a = float(np.exp(-1.0 / (fps * tau_s)))
+    out = position_px.copy()
+    for side in ("left", "right"):
+        for part in FOOT_PARTS:
+            k = _INDEX[f"{side}_{part}"]
+            x = position_px[:, k]
+            y = np.empty_like(x)
+            prev = x[0].copy()
+            for i in range(len(x)):
+                ok = np.isfinite(x[i])
+                prev = np.where(ok & np.isfinite(prev), a * prev + (1 - a) * x[i], np.where(ok, x[i], prev))
+                y[i] = np.where(ok, prev, np.nan)
+            out[:, k] = y
+    return out
+
+
 def _stature_px(clip: CameraClip) -> float:
     """Stature in pixels at the runner's distance (from the camera record), else from the noise."""
     info = json.loads(clip.track.attrs.get("synthetic_camera", "{}"))
@@ -399,6 +439,8 @@ def apply_pose_errors(
     if view not in _NEAR and (model.episodes_per_stride > 0 or model.dropouts_per_stride > 0):
         raise ValueError(f"Expected a side view for leg-label episodes and dropouts, got {view!r}.")
     noisy = true_px + _unit_noise(seed, true_px.shape, fps, model.noise_tau_s) * clip.noise_px
+    if model.foot_lag_s > 0:
+        noisy = _lag_feet(noisy, fps, model.foot_lag_s)
     conf = clip.track["confidence"].values.copy()
     mask = np.zeros(n, bool)
     episodes = pd.DataFrame(columns=["start", "stop", "kind", "pre_contact", "w_left", "w_right"])

@@ -13,17 +13,24 @@ the whole window), its known pan removed as the pipeline removes the measured on
 
     .venv/bin/python tests/benchmarks/passby.py --clips 12
     .venv/bin/python tests/benchmarks/passby.py --fps 30 --fps 60 --camera static --camera follow --camera follow_raw
+    .venv/bin/python tests/benchmarks/passby.py --fps 30 --foot-lag-s 0.04
+
+``--foot-lag-s``: the severity's errors plus MediaPipe's foot lag (opt-in
+:attr:`gait.validate.errors.PoseErrorModel.foot_lag_s`; measured on the treadmill clip,
+``tests/benchmarks/foot_lag.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from gait.validate import list_trials, load_trial
+from gait.validate.errors import PoseErrorModel
 from gait.validate.passby import passby_summary, run_passby_once
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +50,7 @@ def main() -> None:
     ap.add_argument(
         "--camera", action="append", choices=list(CAMERAS), help="repeatable; default static"
     )
+    ap.add_argument("--foot-lag-s", type=float, default=0.0, help="feet low-pass time constant, s")
     args = ap.parse_args()
     cameras = args.camera or ["static"]
     fps_list = args.fps or [30.0, 60.0, 120.0, 240.0]
@@ -55,7 +63,7 @@ def main() -> None:
         start = float(rng.uniform(1.0, tr.duration_s - 5.0))
         clips.append((tr, start, int(rng.integers(2**31 - 1))))
     cols = (
-        "| camera | severity | fps | clips | running % | cadence reported % | cadence MAE spm | "
+        "| camera | severity | foot lag ms | fps | clips | running % | cadence reported % | cadence MAE spm | "
         "cadence max err spm | ICs in view | IC det % | IC within 1 frame % | "
         "IC within 2 frames % | IC bias ms | IC SD ms | IC false pos |"
     )
@@ -75,6 +83,7 @@ def main() -> None:
                 view=args.view,
                 camera=camera,
                 compensate=compensate,
+                error_model=replace(PoseErrorModel.at_severity(sev), foot_lag_s=args.foot_lag_s),
             )
             for tr, start, seed in clips
         ]
@@ -82,6 +91,7 @@ def main() -> None:
         cells = [
             cam_name,
             f"{sev}",
+            f"{1000 * args.foot_lag_s:.0f}",
             f"{fps:.0f}",
             f"{s['runs']}",
             f"{s['running_pct']:.0f}",

@@ -116,6 +116,62 @@ def test_run_passby_once_scores_in_view_contacts(trials) -> None:
     assert np.isfinite(r.cadence_err_spm)
 
 
+def test_foot_lag_is_opt_in_and_delays_the_contacts(trials) -> None:
+    # the lag component (PoseErrorModel.foot_lag_s) is off in every severity; on, the feet
+    # arrive late and the stance-level contacts with them (MediaPipe's lag, measured on the
+    # treadmill clip by tests/benchmarks/foot_lag.py)
+    from gait.validate.errors import SEVERITIES, PoseErrorModel
+
+    assert all(PoseErrorModel.at_severity(s).foot_lag_s == 0.0 for s in SEVERITIES)
+    with pytest.raises(ValueError, match="foot_lag_s"):
+        PoseErrorModel(foot_lag_s=-0.01)
+    trial = trials["RBDS0041_runT25"]
+    runs = {
+        lag: run_passby_once(trial, fps=60.0, seed=2, start_s=6.0, error_model=PoseErrorModel(foot_lag_s=lag))
+        for lag in (0.0, 0.045)
+    }
+    plain = run_passby_once(trial, fps=60.0, seed=2, start_s=6.0)
+    assert runs[0.0].errors_s == plain.errors_s  # lag 0 = the severity's own model, bit for bit
+    bias = {lag: float(np.mean(r.errors_s["IC"])) for lag, r in runs.items()}
+    assert bias[0.045] - bias[0.0] > 0.015, bias
+
+
+def test_onset_rule_moves_the_contact_to_the_start_of_the_deceleration(monkeypatch) -> None:
+    # a foot swinging at 2x the running speed, decelerating linearly over 0.1 s to rest
+    import gait.events._ground as ground
+
+    t = np.arange(0.0, 1.0, 1 / 240)
+    v = np.where(t < 0.4, 2.0, np.where(t < 0.5, 2.0 * (0.5 - t) / 0.1, 0.0))
+    v = np.where(t > 0.75, 2.0, v)
+    x = np.cumsum(v) / 240
+    stance = ground.foot_stances(t, x, x, 1.0, "L")
+    assert len(stance) == 1 and 0.45 < stance[0].ic_s < 0.5  # the 0.35 level: late in it
+    monkeypatch.setattr(ground, "ONSET_SPEED_FRACTION", 1.0)
+    onset = ground.foot_stances(t, x, x, 1.0, "L")
+    assert len(onset) == 1 and abs(onset[0].ic_s - 0.45) < 0.01  # where the speed fell to 1x
+    assert onset[0].to_s == stance[0].to_s
+
+
+def test_passby_scoring_counts_every_unpaired_detection() -> None:
+    # the pass-by scores events with the harness's own pairing (_score_events, false_pos="all"):
+    # an extra detection outside the true events' span is a false positive there, not in "span"
+    import pandas as pd
+
+    from gait.validate.harness import _score_events
+
+    class Events:
+        def of(self, foot: str, kind: str) -> np.ndarray:
+            return np.array([1.0, 1.7, 3.0]) if (foot, kind) == ("L", "IC") else np.array([])
+
+    truth = pd.DataFrame({"side": ["left", "left"], "kind": ["ic", "ic"], "time_s": [1.01, 1.71]})
+    n, errs, fp_all = _score_events(truth, Events(), 0.15, 0.7, false_pos="all")
+    _, _, fp_span = _score_events(truth, Events(), 0.15, 0.7)
+    assert n["IC"] == 2 and len(errs["IC"]) == 2
+    assert fp_all["IC"] == 1 and fp_span["IC"] == 0
+    with pytest.raises(ValueError, match="false_pos"):
+        _score_events(truth, Events(), 0.15, 0.7, false_pos="near")
+
+
 def test_ground_relative_positions_can_be_passed_in(trials) -> None:
     # what a moving camera will do: pass the foot positions relative to the ground; here the
     # static camera's own image positions, shifted by a constant, give the same contacts
