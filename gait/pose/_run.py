@@ -54,6 +54,9 @@ MIN_FRAMES_FOR_SPLIT = 600
 
 Progress = Callable[[int, int], None]
 
+#: Pose backends: "mediapipe" is the reference; "litert" runs the same models directly (gait.pose._litert).
+BACKENDS = ("mediapipe", "litert")
+
 
 @dataclass(frozen=True)
 class PoseParams:
@@ -75,6 +78,11 @@ class PoseParams:
     workers
         Processes for one clip; ``None`` chooses 2 on machines with >= 2 cores for clips of at least
         600 frames (MediaPipe keeps one core busy per process), else 1.
+    backend
+        ``"mediapipe"`` (default, the reference: MediaPipe's PoseLandmarker) or ``"litert"`` (the same
+        two models run directly in LiteRT with 2 XNNPACK threads and MediaPipe's tracking and smoothing
+        re-implemented, :mod:`gait.pose._litert`; one person only). ``tests/benchmarks/speed.py``
+        compares the two.
     rotate_deg
         Clockwise rotation (0, 90, 180, 270) applied to the displayed frames (after any rotation
         metadata) before inference, for clips whose picture is turned without metadata. ``None``
@@ -91,8 +99,16 @@ class PoseParams:
     max_input_long_side_px: int | None = 1920
     workers: int | None = None
     rotate_deg: int | None = None
+    backend: str = "mediapipe"
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"Unknown pose backend {self.backend!r}; use one of {', '.join(BACKENDS)}.")
+        if self.backend == "litert" and self.num_poses != 1:
+            raise ConfigError(
+                f"The litert pose backend tracks one person (num_poses={self.num_poses}); "
+                "use backend mediapipe for several people."
+            )
         if not isinstance(self.model, (str, os.PathLike)) or not os.fspath(self.model):
             raise ConfigError(
                 f"Expected model 'full', 'heavy' or a path to a .task bundle, got {self.model!r}."
@@ -125,11 +141,13 @@ class _Chunk:
 
 
 _counter = None  # per-worker shared progress counter (set by the pool initializer)
+_pool_size = 1  # processes sharing the machine for this clip (set by the pool initializer)
 
 
-def _init_worker(counter: object) -> None:
-    global _counter
+def _init_worker(counter: object, pool_size: int = 1) -> None:
+    global _counter, _pool_size
     _counter = counter
+    _pool_size = pool_size
     import cv2
 
     cv2.setNumThreads(1)  # cv2's pool competes with FFmpeg and MediaPipe on 2 cores
@@ -143,6 +161,15 @@ def _run_chunk(
     Frames before ``first`` only warm up the tracker and are dropped.
     """
     from gait.pose._mediapipe import Landmarker, native_logs_silenced
+
+    if params.backend == "litert":
+        from functools import partial
+
+        from gait.pose._litert import LiteRTLandmarker
+
+        # XNNPACK threads: the cores left per process (2 processes on 2 cores -> 1 thread each)
+        threads = max(1, min(2, (os.cpu_count() or 1) // max(1, _pool_size)))
+        Landmarker = partial(LiteRTLandmarker, num_threads=threads)  # type: ignore[assignment]
 
     n = stop - first
     P = params.num_poses
@@ -192,7 +219,7 @@ def _infer(
         return [_run_chunk(meta, model_path, params, *plan[0], rotate_deg)]
     ctx = mp_proc.get_context("spawn")
     counter = ctx.Value("l", 0)
-    with ctx.Pool(len(plan), initializer=_init_worker, initargs=(counter,)) as pool:
+    with ctx.Pool(len(plan), initializer=_init_worker, initargs=(counter, len(plan))) as pool:
         pending = pool.starmap_async(_run_chunk, [(meta, model_path, params, *p, rotate_deg) for p in plan])
         while not pending.ready():
             pending.wait(0.25)
