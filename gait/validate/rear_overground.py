@@ -30,9 +30,11 @@ TOL_S = 0.15
 START_DISTANCE_M = {"rear": 3.0, "front": 12.0}
 
 
-def frontal_model(severity: int) -> PoseErrorModel:
-    """The error model of a severity without its side-view-only parts (episodes, dropouts)."""
-    return replace(PoseErrorModel.at_severity(severity), episodes_per_stride=0.0, dropouts_per_stride=0.0)
+def frontal_model(severity: int, foot_lag_s: float = 0.0) -> PoseErrorModel:
+    """The error model of a severity without its side-view-only parts (episodes, dropouts), with a foot lag."""
+    return replace(
+        PoseErrorModel.at_severity(severity), episodes_per_stride=0.0, dropouts_per_stride=0.0, foot_lag_s=foot_lag_s
+    )
 
 
 def run_clip(
@@ -44,6 +46,7 @@ def run_clip(
     severity: int = 2,
     duration_s: float = 3.0,
     camera_height_m: float | None = None,
+    foot_lag_s: float = 0.0,
 ) -> dict[str, object]:
     """Film, analyse and score one overground clip.
 
@@ -59,6 +62,8 @@ def run_clip(
         Pose-error severity (:meth:`PoseErrorModel.at_severity`), without episodes and dropouts.
     camera_height_m
         Camera height; None: half the stature (hip height).
+    foot_lag_s
+        The error model's causal foot lag (:class:`PoseErrorModel` ``foot_lag_s``; 0: none).
 
     Returns
     -------
@@ -77,8 +82,8 @@ def run_clip(
     )
     truth = trial.ground_truth(clip)
     track = clip.track
-    if severity:
-        track, _ = apply_pose_errors(clip, truth, frontal_model(severity), seed)
+    if severity or foot_lag_s:
+        track, _ = apply_pose_errors(clip, truth, frontal_model(severity, foot_lag_s), seed)
     cleaned = clean_track(track)
     events = detect_frontal_events(cleaned, given_view(cleaned, view), track_fps(cleaned))
     errs: list[float] = []
