@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 
 from gait.skeleton import EDGES, KEYPOINTS
-from gait.video import iter_frames, probe_video, turned
+from gait.video import display_size, iter_scaled_frames, probe_video, turned
 
 #: Long side of the overlay video; smaller than phone video keeps encoding fast and files small.
-OVERLAY_LONG_SIDE_PX = 1280
+#: Measured on the sample (150 frames, libx264 veryfast, crf 23): 18.7 ms of CPU per frame at
+#: 1280 px, 7.9 ms at 960 px (430 KiB against 650 KiB), enough to see the skeleton and events.
+OVERLAY_LONG_SIDE_PX = 960
 #: How long an event marker stays on screen.
 EVENT_HOLD_S = 0.12
 
@@ -92,10 +94,7 @@ def write_overlay(
     out = Path(out)
     tmp = out.with_name(out.stem + ".part.mp4")
     scale = min(1.0, OVERLAY_LONG_SIDE_PX / max(meta.width_px, meta.height_px))
-    width, height = (
-        int(round(meta.width_px * scale / 2) * 2),
-        int(round(meta.height_px * scale / 2) * 2),
-    )
+    width, height = display_size(meta, OVERLAY_LONG_SIDE_PX)
     sx, sy = width / meta.width_px, height / meta.height_px
     pos_by_frame = dict(
         zip(
@@ -113,15 +112,14 @@ def write_overlay(
         stream.time_base = time_base
         stream.codec_context.time_base = time_base
         stream.codec_context.options = {"preset": "veryfast", "crf": "23", "movflags": "faststart"}
-        for frame in iter_frames(meta):
-            img: np.ndarray = cv2.resize(frame.rgb, (width, height), interpolation=cv2.INTER_AREA)
-            pts = pos_by_frame.get(frame.index)
+        for index, time_s, img in iter_scaled_frames(meta, OVERLAY_LONG_SIDE_PX):
+            pts = pos_by_frame.get(index)
             if pts is not None:
                 _draw_skeleton(img, pts * (sx, sy), scale * 2)
             for i, line in enumerate(lines):
                 _text(img, line, (12, 30 + 28 * i), scale * 2)
             recent = (
-                ev[(ev["time_s"] <= frame.time_s) & (ev["time_s"] > frame.time_s - EVENT_HOLD_S)]
+                ev[(ev["time_s"] <= time_s) & (ev["time_s"] > time_s - EVENT_HOLD_S)]
                 if len(ev)
                 else ev
             )
@@ -132,19 +130,19 @@ def write_overlay(
                 )
             _text(
                 img,
-                f"{frame.time_s:6.2f} s  frame {frame.index}",
+                f"{time_s:6.2f} s  frame {index}",
                 (width - int(260 * scale * 2), height - 16),
                 scale * 1.6,
             )
             out_frame = av.VideoFrame.from_ndarray(img, format="rgb24")
             out_frame.pts = round(
-                (meta.frame_pts[frame.index] - meta.frame_pts[0]) * meta.time_base / time_base
+                (meta.frame_pts[index] - meta.frame_pts[0]) * meta.time_base / time_base
             )
             out_frame.time_base = time_base
             for packet in stream.encode(out_frame):
                 container.mux(packet)
             if progress is not None:
-                progress(frame.index + 1, meta.n_frames)
+                progress(index + 1, meta.n_frames)
         for packet in stream.encode():
             container.mux(packet)
     tmp.replace(out)

@@ -10,7 +10,7 @@ from gait.video._cadence_frames import (
     speed_change_message,
     speed_segments,
 )
-from gait.video._decode import Frame, iter_frames, iter_thumbnails, prefetch
+from gait.video._decode import Frame, display_size, iter_frames, iter_scaled_frames, iter_thumbnails, prefetch
 from gait.video._probe import (
     VideoMeta,
     capture_fps_from_tags,
@@ -31,7 +31,9 @@ __all__ = [
     "classify_frames",
     "file_sha256",
     "frame_changes",
+    "display_size",
     "iter_frames",
+    "iter_scaled_frames",
     "iter_thumbnails",
     "mark_new_frames",
     "prefetch",

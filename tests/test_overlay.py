@@ -1,0 +1,66 @@
+"""The overlay video: every frame at its own time, upright, small, with the skeleton drawn where the landmarks are."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from gait.pipeline import analyze_track
+from gait.report.overlay import OVERLAY_LONG_SIDE_PX, write_overlay
+from gait.track import load_track
+from gait.video import display_size, iter_frames, iter_scaled_frames, probe_video
+from tests.conftest import SAMPLE_CLIP, SAMPLE_TRACK, shared_clip
+
+
+def test_scaled_frames_are_the_decoded_frames_made_small():
+    meta = probe_video(SAMPLE_CLIP)
+    width, height = display_size(meta, 480)
+    assert max(width, height) <= 480 and width % 2 == 0 and height % 2 == 0
+    full = {f.index: f for f in iter_frames(meta, stop=12)}
+    small = [s for s in iter_scaled_frames(meta, 480) if s[0] in full]
+    assert [s[0] for s in small] == sorted(full)
+    for index, time_s, rgb in small:
+        assert rgb.shape == (height, width, 3) and rgb.flags.c_contiguous
+        assert time_s == pytest.approx(full[index].time_s)
+        # the same picture: a coarse grey version of both agrees within a few grey levels
+        big = full[index].rgb.astype(float)
+        ky, kx = big.shape[0] // 8, big.shape[1] // 8
+        coarse_big = big[: ky * 8, : kx * 8].reshape(8, ky, 8, kx, 3).mean(axis=(1, 3))
+        sy, sx = rgb.shape[0] // 8, rgb.shape[1] // 8
+        coarse_small = rgb[: sy * 8, : sx * 8].astype(float).reshape(8, sy, 8, sx, 3).mean(axis=(1, 3))
+        assert np.abs(coarse_big - coarse_small).mean() < 4.0
+
+
+def test_scaled_frames_are_upright_when_the_file_says_to_rotate():
+    rotated = probe_video(shared_clip("treadmill_side_male_30fps_rot90meta.mp4"))
+    assert rotated.rotation_deg in (90, 270)
+    _, _, first = next(iter_scaled_frames(rotated, 320))
+    reference = next(iter_frames(rotated, stop=1)).rgb  # iter_frames turns the picture upright
+    assert first.shape[:2] == display_size(rotated, 320)[::-1]
+    assert (first.shape[0] > first.shape[1]) == (reference.shape[0] > reference.shape[1])
+
+
+def test_overlay_has_every_frame_at_its_time_and_the_skeleton_on_the_runner(tmp_path):
+    analysis = analyze_track(load_track(SAMPLE_TRACK))
+    out = write_overlay(SAMPLE_CLIP, analysis.cleaned, analysis.events.table, tmp_path / "overlay.mp4")
+    meta = probe_video(SAMPLE_CLIP)
+    width, height = display_size(meta, OVERLAY_LONG_SIDE_PX)
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == (width, height)
+        frames = list(container.decode(stream))
+    assert len(frames) == meta.n_frames
+    times = np.array([float(f.pts * f.time_base) for f in frames])
+    assert np.allclose(times, meta.frame_times_s - meta.frame_times_s[0], atol=1e-3)
+    # where a landmark is drawn the overlay differs from the clip; far from the runner it does not
+    k = 100
+    drawn = frames[k].to_ndarray(format="rgb24").astype(float)
+    plain = next(rgb for i, _, rgb in iter_scaled_frames(meta, OVERLAY_LONG_SIDE_PX) if i == k).astype(float)
+    at = int(np.flatnonzero(analysis.cleaned["frame"].values == k)[0])
+    row = analysis.cleaned.sel(keypoint="left_knee").isel(time=at)
+    x, y = (row["position"].values * (width / meta.width_px, height / meta.height_px)).round().astype(int)
+    near = np.abs(drawn[y - 4 : y + 5, x - 4 : x + 5] - plain[y - 4 : y + 5, x - 4 : x + 5]).mean()
+    band = slice(height // 2 - 10, height // 2 + 10)
+    corner = np.abs(drawn[band, :20] - plain[band, :20]).mean()
+    assert near > 3 * corner + 10
