@@ -299,21 +299,32 @@ class LiteRTLandmarker:
 
     @staticmethod
     def _refine(lm: np.ndarray, heat: np.ndarray) -> None:
-        """RefineLandmarksFromHeatmapCalculator (kernel 7, sigmoid, min confidence 0.5), in place."""
-        hh, hw, _ = heat.shape
+        """RefineLandmarksFromHeatmapCalculator (kernel 7, sigmoid, min confidence 0.5), in place.
+
+        Vectorised over landmarks: cells outside the heatmap get confidence 0 (MediaPipe shrinks the
+        kernel at the edges, which adds nothing to the sums either).
+        """
+        hh, hw, nk = heat.shape
         off = (HEATMAP_KERNEL - 1) // 2
-        for k in range(lm.shape[0]):
-            col, row = int(lm[k, 0] * hw), int(lm[k, 1] * hh)  # truncation toward zero, as C++
-            if lm[k, 0] * hw < 0 or lm[k, 1] * hh < 0 or col >= hw or row >= hh:
-                continue
-            r0, r1 = max(0, row - off), min(hh, row + off + 1)
-            c0, c1 = max(0, col - off), min(hw, col + off + 1)
-            conf = _sigmoid(heat[r0:r1, c0:c1, k].astype(np.float64))
-            total = conf.sum()
-            if conf.max() >= HEATMAP_MIN_CONFIDENCE and total > 0:
-                rows, cols = np.mgrid[r0:r1, c0:c1]
-                lm[k, 0] = (cols * conf).sum() / hw / total
-                lm[k, 1] = (rows * conf).sum() / hh / total
+        fx, fy = lm[:nk, 0] * hw, lm[:nk, 1] * hh
+        inside = (fx >= 0) & (fy >= 0) & (fx < hw) & (fy < hh)
+        k = np.flatnonzero(inside)
+        if not k.size:
+            return
+        col, row = fx[k].astype(int), fy[k].astype(int)
+        steps = np.arange(-off, off + 1)
+        rows = row[:, None] + steps  # (n, 7)
+        cols = col[:, None] + steps
+        valid = ((rows >= 0) & (rows < hh))[:, :, None] & ((cols >= 0) & (cols < hw))[:, None, :]
+        vals = heat[np.clip(rows, 0, hh - 1)[:, :, None], np.clip(cols, 0, hw - 1)[:, None, :], k[:, None, None]]
+        conf = np.where(valid, _sigmoid(vals.astype(np.float64)), 0.0)
+        total = conf.sum(axis=(1, 2))
+        ok = (conf.max(axis=(1, 2)) >= HEATMAP_MIN_CONFIDENCE) & (total > 0)
+        safe = np.where(total > 0, total, 1.0)
+        x = (conf.sum(axis=1) * cols).sum(axis=1) / hw / safe
+        y = (conf.sum(axis=2) * rows).sum(axis=1) / hh / safe
+        lm[k[ok], 0] = x[ok]
+        lm[k[ok], 1] = y[ok]
 
     @staticmethod
     def _project(lm: np.ndarray, world: np.ndarray, roi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

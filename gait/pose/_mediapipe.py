@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -16,26 +13,11 @@ os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ INFO logs
 import mediapipe as mp  # noqa: E402
 from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
 
+from gait.pose._native import native_logs_silenced  # noqa: E402
+
 N_LANDMARKS = 33
 
-
-@contextlib.contextmanager
-def native_logs_silenced() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null while native code runs.
-
-    LiteRT inside MediaPipe writes INFO/WARNING lines straight to fd 2 (no environment variable turns
-    them off); the CLI promises one clear line on stderr, so they are dropped here.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+__all__ = ["N_LANDMARKS", "Landmarker", "mediapipe_version", "native_logs_silenced"]
 
 
 class Landmarker:

@@ -160,16 +160,18 @@ def _run_chunk(
 
     Frames before ``first`` only warm up the tracker and are dropped.
     """
-    from gait.pose._mediapipe import Landmarker, native_logs_silenced
+    from gait.pose._native import native_logs_silenced
 
-    if params.backend == "litert":
+    if params.backend == "litert":  # does not import mediapipe (~1-3 s of start-up)
         from functools import partial
 
         from gait.pose._litert import LiteRTLandmarker
 
         # XNNPACK threads: the cores left per process (2 processes on 2 cores -> 1 thread each)
         threads = max(1, min(2, (os.cpu_count() or 1) // max(1, _pool_size)))
-        Landmarker = partial(LiteRTLandmarker, num_threads=threads)  # type: ignore[assignment]
+        Landmarker = partial(LiteRTLandmarker, num_threads=threads)
+    else:
+        from gait.pose._mediapipe import Landmarker  # type: ignore[assignment]
 
     n = stop - first
     P = params.num_poses
