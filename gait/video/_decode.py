@@ -82,12 +82,17 @@ def _fit(rgb: np.ndarray, rotation_deg: int, max_long_side_px: int | None) -> np
     return np.ascontiguousarray(rgb)
 
 
-def decoded_frames(meta: VideoMeta, *, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, av.VideoFrame]]:
+def decoded_frames(
+    meta: VideoMeta, *, start: int = 0, stop: int | None = None, reference_only: bool = False
+) -> Iterator[tuple[int, av.VideoFrame]]:
     """(decode index, frame) of the plan's frames in order, up to ``stop`` (exclusive).
 
     Decoding seeks to the key frame before ``start``, so frames before ``start`` come too (callers
     that compare a frame with the previous one need them); frames not in the plan (no timestamp,
-    repeats of a timestamp) are skipped.
+    repeats of a timestamp) are skipped. ``reference_only`` asks the decoder to skip the frames no
+    other frame refers to (FFmpeg's ``skip_frame = NONREF``): about half the frames and half the
+    decoding time of an H.264 phone clip with B-frames, for callers that sample frames anyway;
+    streams without such frames come whole.
 
     Raises
     ------
@@ -100,6 +105,8 @@ def decoded_frames(meta: VideoMeta, *, start: int = 0, stop: int | None = None) 
     with open_container(meta.path) as container:
         stream = video_stream(container, name)
         stream.thread_type = "AUTO"  # frame threads: 1.4x faster decode of phone streams
+        if reference_only:
+            stream.codec_context.skip_frame = "NONREF"
         if start > 0:
             container.seek(int(meta.frame_pts[start]), stream=stream, backward=True, any_frame=False)
         try:

@@ -352,12 +352,13 @@ def _summary(
 def _iter_grey(
     meta: VideoMeta, start: int, stop: int, step: int, max_side_px: int
 ) -> Any:
-    """(decode index, time_s, upright grey frame at the working size) of every ``step``-th frame.
+    """(decode index, time_s, upright grey frame at the working size) of frames ``step`` or more apart.
 
-    Every frame is decoded (inter-coded streams need it) but only the frames kept are converted,
-    straight to grey at the working size by the decoder's scaler: about a fifth of
-    :func:`gait.video.iter_frames`'s cost at ``step=5``. Frames that are not new pictures of a
-    frame-rate-converted export (``meta.new_frames``) are skipped, as ``iter_frames`` does.
+    Only the reference frames are decoded (:func:`gait.video._decode.decoded_frames` with
+    ``reference_only``: about half the decoding of an H.264 clip with B-frames), and of those the
+    first at least ``step`` frames after the last one kept is converted, straight to grey at the
+    working size by the decoder's scaler. Frames that are not new pictures of a frame-rate-converted
+    export (``meta.new_frames``) are skipped, as ``iter_frames`` does.
     """
     stored_w, stored_h = (
         (meta.height_px, meta.width_px) if meta.rotation_deg in (90, 270) else (meta.width_px, meta.height_px)
@@ -365,9 +366,11 @@ def _iter_grey(
     k = min(1.0, max_side_px / max(stored_w, stored_h))
     work = (round(stored_w * k), round(stored_h * k))
     wanted = meta.new_frames
-    for idx, frame in decoded_frames(meta, start=start, stop=stop):
-        if idx < start or (idx - start) % step or (wanted is not None and not wanted[idx]):
+    last = start - step
+    for idx, frame in decoded_frames(meta, start=start, stop=stop, reference_only=step > 1):
+        if idx < start or idx - last < step or (wanted is not None and not wanted[idx]):
             continue
+        last = idx
         grey = frame.to_ndarray(format="gray", width=work[0], height=work[1])
         if meta.rotation_deg in _ROTATE:
             grey = cv2.rotate(grey, _ROTATE[meta.rotation_deg])
@@ -404,8 +407,8 @@ def estimate_camera_motion(
     slowmo_factor
         As for :func:`gait.video.probe_video` (frame times only).
     step
-        Fit every ``step``-th frame only (from ``start``), decoded straight to grey at the working
-        size: a quick check whether the camera moved at all (``moved``, ``max_shift_px``); the
+        Fit frames ``step`` or more apart only (from ``start``; :func:`_iter_grey`), decoded straight
+        to grey at the working size: a quick check whether the camera moved at all (``moved``, ``max_shift_px``); the
         rows are those frames only. 1 (default): every frame, the full estimate.
 
     Raises
