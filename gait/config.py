@@ -180,8 +180,9 @@ class AnalysisConfig:
         return out
 
 
-#: Roles a clip can play in a session (a side clip and a rear clip of the same run).
-ROLES: tuple[str, ...] = ("side", "rear")
+#: Roles a clip can play in a session: one side clip and any frontal clips (a rear clip, a front
+#: clip, or both) of the same run, in the order a session lists them.
+ROLES: tuple[str, ...] = ("side", "rear", "front")
 
 
 @dataclass(frozen=True)
@@ -202,8 +203,8 @@ class ClipSpec:
     slowmo_factor, height_cm, track_fps
         As in :class:`AnalysisConfig`.
     role
-        ``"side"`` or ``"rear"`` in a session of several clips; ``None``: by position (the first
-        clip is the side clip) and then by the detected views.
+        ``"side"``, ``"rear"`` or ``"front"`` in a session of several clips; ``None``: by position
+        (the first clip is the side clip) and then by the detected views.
 
     Raises
     ------
@@ -232,7 +233,9 @@ class ClipSpec:
                 "detect it."
             )
         if self.role is not None and self.role not in ROLES:
-            raise ConfigError(f"Unknown role '{self.role}' for '{self.path.name}'; use {' or '.join(ROLES)}.")
+            raise ConfigError(
+                f"Unknown role '{self.role}' for '{self.path.name}'; use {', '.join(ROLES[:-1])} or {ROLES[-1]}."
+            )
         for name in ("slowmo_factor", "height_cm", "track_fps"):
             object.__setattr__(self, name, check_option(name, getattr(self, name)))
 

@@ -38,7 +38,7 @@ class ViewPart:
     Attributes
     ----------
     role
-        The clip's role in the session (``"side"``, ``"rear"``).
+        The clip's role in the session (``"side"``, ``"rear"``, ``"front"``).
     view
         Its view (``"side_left"``, ``"rear"`` ...).
     metrics
@@ -183,10 +183,34 @@ def match_views(first: ViewPart, second: ViewPart) -> tuple[dict[str, float | st
     return block, tuple(notes)
 
 
+def match_session(parts: Sequence[ViewPart]) -> tuple[dict[str, float | str | None], tuple[QualityNote, ...]]:
+    """How the views of one run match: :func:`match_views` of the first two parts, then each further one.
+
+    The block is that of the first two parts; every further part (a front clip beside a rear one)
+    adds ``cadence_<role>_spm``, ``cadence_diff_<role>_spm`` (its cadence minus the first part's),
+    ``phase_offset_<role>_s`` and ``phase_correlation_<role>``, matched against the first part, and
+    its notes.
+    """
+    first, second, *others = parts
+    block, notes = match_views(first, second)
+    more = list(notes)
+    for part in others:
+        extra, extra_notes = match_views(first, part)
+        block |= {
+            f"cadence_{part.role}_spm": extra[f"cadence_{part.role}_spm"],
+            f"cadence_diff_{part.role}_spm": extra["cadence_diff_spm"],
+            f"phase_offset_{part.role}_s": extra["phase_offset_s"],
+            f"phase_correlation_{part.role}": extra["phase_correlation"],
+        }
+        more.extend(extra_notes)
+    return block, tuple(more)
+
+
 __all__ = [
     "MAX_CADENCE_DIFF_SPM",
     "ViewPart",
     "estimate_phase_offset",
+    "match_session",
     "match_views",
     "merge_metrics",
     "merge_steps",
