@@ -6,7 +6,8 @@ Usage::
 
 For the first ``--speed-clips`` clips (default 2) it times, round-robin over ``--repeat`` runs (median):
 
-- ``bare``: one process, OpenCV decode -> RGB -> MediaPipe ``detect_for_video`` (the simplest script);
+- ``bare``: a fresh process, OpenCV decode -> RGB -> MediaPipe ``detect_for_video`` (the simplest
+  script; its imports and model load included, as for ``gait pose``);
 - ``gait pose --backend B`` for each backend, as a fresh process (start-up, model load, probing,
   hashing, runner selection and the track file included);
 
@@ -64,6 +65,15 @@ def bare_loop(clip: Path) -> tuple[int, float]:
             n += 1
     cap.release()
     return n, time.perf_counter() - t0
+
+
+def bare_process(clip: Path) -> float:
+    """Wall seconds of :func:`bare_loop` in a fresh process (imports and model load paid, as ``gait pose``)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, "--bare", str(clip)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"bare loop failed on {clip.name}: {proc.stderr.strip()[-400:]}")
+    return time.perf_counter() - t0
 
 
 def gait_pose(clip: Path, backend: str, out: Path) -> float:
@@ -146,7 +156,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("clips", nargs="*", type=Path)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--speed-clips", type=int, default=2, help="time only the first N clips")
+    parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # child process of bare_process
     args = parser.parse_args(argv)
+    if args.bare:
+        bare_loop(args.clips[0])
+        return
     clips = [c for c in (args.clips or DEFAULT_CLIPS) if c.is_file()]
     tmp = Path(tempfile.mkdtemp(prefix="gait_speed_"))
     tracks: dict[tuple[str, str], Path] = {}
@@ -162,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(args.repeat if k < args.speed_clips else 1):
             for variant in list(walls):
                 if variant == "bare":
-                    walls[variant].append(bare_loop(clip)[1])
+                    walls[variant].append(bare_process(clip))
                 else:
                     b = variant.rsplit(" ", 1)[1]
                     out = tmp / f"{clip.stem}.{b}.nc"
