@@ -389,8 +389,6 @@ def read_dlc_csv(path: Path, fps: float | None, **options: Any) -> dict[str, Any
     while n_index < len(coords) and not coords[n_index].strip():
         n_index += 1
     body = [r for r in rows[head:] if any(c.strip() for c in r)]
-    # newer DLC label files: a row 'labeled-data,<video>,<image>' of index names (no values)
-    body = [r for r in body if r[0].strip().lower() not in ("frame", "labeled-data") or len(r) <= n_index]
     if not body:
         raise ForeignFormatError("it has DeepLabCut header rows but no frames")
     width = len(coords)

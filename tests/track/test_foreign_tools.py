@@ -288,3 +288,17 @@ def test_bad_tool_files_are_one_sentence_errors(tmp_path: Path) -> None:
         with pytest.raises(InvalidTrackError, match=r"^Cannot read track"):
             load_track(fake.rename(fake.with_suffix(suffix)))
         fake = fake.with_suffix(suffix)
+
+
+def test_dlc_label_file_with_three_index_columns(tmp_path: Path) -> None:
+    """DeepLabCut's newer label CSV: index ``labeled-data, <video>, <image>``, multi-animal, no likelihood."""
+    src = DATA / "dlc" / "CollectedData_JohnDoe.head4.csv"
+    mapping = {"keypoints": {"pup_snout": "nose", "pup_neck": "left_shoulder"}, "individual": "pup1"}
+    path = _with_map(src, tmp_path, mapping)
+    ref = pd.read_csv(path, header=[0, 1, 2, 3], index_col=[0, 1, 2]).sort_index(axis=1)
+    track = load_track(path, fps=30.0, image_size_px=(1280, 720))
+    assert track.attrs["dlc_scorer"] == "JohnDoe"
+    frames = [int(img.removeprefix("img").removesuffix(".png")) for _, _, img in ref.index]
+    np.testing.assert_array_equal(track["frame"].values, frames)
+    np.testing.assert_allclose(_xy(track, "left_shoulder"), ref[("JohnDoe", "pup1", "pup_neck")].to_numpy())
+    np.testing.assert_allclose(track["time"].values, (np.array(frames) - frames[0]) / 30.0)
