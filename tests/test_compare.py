@@ -16,7 +16,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "treadmill_side_male_
 
 @pytest.fixture(scope="module")
 def sample_report() -> dict:
-    return analyze_track(load_track(SAMPLE)).report
+    return analyze_track(load_track(SAMPLE)).report.to_dict()
 
 
 def test_formula() -> None:
@@ -41,7 +41,7 @@ def test_sentences() -> None:
 
 
 def test_same_clip_twice_changes_nothing(sample_report: dict) -> None:
-    again = analyze_track(load_track(SAMPLE)).report
+    again = analyze_track(load_track(SAMPLE)).report.to_dict()
     result = compare_reports(sample_report, again)
     assert result["metrics"], "no metric compared"
     for name, m in result["metrics"].items():
@@ -56,7 +56,7 @@ def test_eight_percent_faster_is_a_real_step_rate_change(sample_report: dict) ->
     track = load_track(SAMPLE)
     faster = track.assign_coords(time=track["time"] / 1.08)
     faster.attrs["fps"] = float(track.attrs["fps"]) * 1.08
-    result = compare_reports(sample_report, analyze_track(faster).report, target_cadence_spm=180.0)
+    result = compare_reports(sample_report, analyze_track(faster).report.to_dict(), target_cadence_spm=180.0)
     cadence = result["metrics"]["cadence_spm"]
     assert cadence["difference"] == pytest.approx(0.08 * cadence["a"], abs=1.0)  # about 13 spm
     assert 12.0 < cadence["difference"] < 15.0

@@ -28,3 +28,11 @@ def test_mypy_finds_nothing_in_the_analysis_core() -> None:
     pytest.importorskip("mypy", reason="mypy is in the test extras")
     result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_checks_every_function_of_the_report() -> None:
+    """gait/report in full: every function annotated and its body checked (the typed GaitReport and its users)."""
+    pytest.importorskip("mypy", reason="mypy is in the test extras")
+    strict = ("--disallow-untyped-defs", "--disallow-incomplete-defs", "--check-untyped-defs")
+    result = _run("mypy", *strict, "gait/report")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -20,8 +20,10 @@ import pytest
 from gait.config import AnalysisConfig
 from gait.errors import ConfigError, InvalidTrackError
 from gait.metrics import SPEED_BODY_HEIGHTS, SPEED_M, speed_metrics
+from gait.notes import QualityNote
 from gait.pipeline import analyze_track
 from gait.pipeline._analyze import camera_motion, source_video
+from gait.report import GaitReport
 from gait.track import clean_track, clip_view, from_numpy, load_track
 from gait.track._ground_frame import body_height_px, from_ground_frame, to_ground_frame
 from gait.video._egomotion import estimate_camera_motion
@@ -59,14 +61,14 @@ def analyses(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return out
 
 
-def _note(report: dict, code: str) -> dict | None:
-    return next((q for q in report["quality"] if q["code"] == code), None)
+def _note(report: GaitReport, code: str) -> QualityNote | None:
+    return next((q for q in report.quality if q.code == code), None)
 
 
 def test_a_static_shot_is_analysed_as_before(analyses: dict) -> None:
     _, track, analysis = analyses["static"]
     assert _note(analysis.report, "camera_moved") is None
-    assert SPEED_BODY_HEIGHTS not in analysis.report["metrics"]
+    assert SPEED_BODY_HEIGHTS not in analysis.report.metrics
     assert "camera_moved" not in analysis.track.attrs
     assert camera_motion(track) is None  # the quick check found the camera still
 
@@ -76,18 +78,18 @@ def test_a_panned_treadmill_clip_keeps_its_cadence_and_says_the_camera_moved(ana
     _, track, analysis = analyses[kind]
     _, _, still = analyses["static"]
     report = analysis.report
-    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
-    cadence = report["metrics"]["cadence_spm"]["value"]
+    jsonschema.validate(report.to_dict(), json.loads(SCHEMA.read_text()))
+    cadence = report.metric_value("cadence_spm")
     assert cadence == pytest.approx(168.0, abs=4.0)
-    assert cadence == pytest.approx(still.report["metrics"]["cadence_spm"]["value"], abs=1.5)
+    assert cadence == pytest.approx(still.report.metric_value("cadence_spm"), abs=1.5)
     note = _note(report, "camera_moved")
-    assert note is not None and "body heights" in note["message"] and "tripod level with the hips" in note["message"]
+    assert note is not None and "body heights" in note.message and "tripod level with the hips" in note.message
     shift_bh = float(analysis.track.attrs["camera_max_shift_body_heights"])
-    assert 0.05 < shift_bh < 1.0 and f"{shift_bh:.1f} body heights" in note["message"]
+    assert 0.05 < shift_bh < 1.0 and f"{shift_bh:.1f} body heights" in note.message
     # a treadmill: the runner stays in place in the room, so no speed, and a note says why
-    speed = report["metrics"][SPEED_BODY_HEIGHTS]
-    assert speed["value"] is None and "treadmill" in speed["note"]
-    assert report["metrics"][SPEED_M]["value"] is None
+    speed = report.metrics[SPEED_BODY_HEIGHTS]
+    assert speed.value is None and speed.note is not None and "treadmill" in speed.note
+    assert report.metric_value(SPEED_M) is None
     # the saved track stays in image pixels; the cleaned one is mapped back into them (the overlay)
     assert "camera_motion" not in analysis.track.attrs
     np.testing.assert_array_equal(analysis.track["position"].values, track["position"].values)
@@ -194,6 +196,6 @@ def test_outputs_of_a_panned_clip_keep_the_track_in_image_pixels(analyses: dict,
     # analysed again from the saved track (its video still there), the camera is measured again
     again = analyze_track(saved, AnalysisConfig(height_cm=175.0))
     assert _note(again.report, "camera_moved") is not None
-    assert again.report["metrics"]["cadence_spm"]["value"] == pytest.approx(
+    assert again.report.metric_value("cadence_spm") == pytest.approx(
         report["metrics"]["cadence_spm"]["value"], abs=0.01
     )

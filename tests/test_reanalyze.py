@@ -47,9 +47,10 @@ def _same(x: pd.Series, y: pd.Series) -> pd.Series:
 
 def test_the_automatic_events_give_the_automatic_report(track, automatic) -> None:
     again = reanalyze_with_events(track, automatic.events.table[["foot", "type", "frame"]])
-    assert again.report["metrics"] == automatic.report["metrics"]
-    assert again.report["flags"] == automatic.report["flags"]
-    assert again.report["provenance"]["event_corrections"]["by_hand"] == []
+    assert again.report.metrics == automatic.report.metrics
+    assert again.report.flags == automatic.report.flags
+    corrections = again.report.provenance.event_corrections
+    assert corrections is not None and corrections.by_hand == ()
 
 
 def test_moving_one_contact_by_two_frames(track, automatic) -> None:
@@ -81,7 +82,7 @@ def test_moving_one_contact_by_two_frames(track, automatic) -> None:
             assert changed <= same_foot, col
             continue
         assert changed <= {k for k, cols in neighbours.items() if col in cols}, col
-    by_hand = twice.report["provenance"]["event_corrections"]
+    by_hand = twice.report.to_dict()["provenance"]["event_corrections"]
     moved = int(table.loc[ic, "frame"]) + 3
     assert by_hand["by_hand"] == [
         {
@@ -93,7 +94,9 @@ def test_moving_one_contact_by_two_frames(track, automatic) -> None:
     ]
     assert by_hand["removed"][0]["frame"] == int(table.loc[ic, "frame"])
     assert len(by_hand["original_events"]) == len(table)
-    assert twice.report["quality"][0]["code"] == "events_corrected_by_hand"
+    assert twice.report.quality[0].code == "events_corrected_by_hand"
+    assert twice.report.provenance.event_detector.endswith(" + corrected by hand")
+    assert automatic.report.provenance.event_corrections is None  # the automatic report is not changed
     corrected = twice.events.table
     assert corrected.loc[corrected["frame"] == table.loc[ic, "frame"] + 3, "confidence"].iloc[0] == 1.0
 

@@ -76,7 +76,7 @@ def write_c3d(analysis: ExportSource, path: Path, *, rate_hz: float | None = Non
         else "frames as recorded"
     )
     c3d.add_parameter("POINT", "COORDINATES", note, "coordinate frame of the points")
-    source = str(analysis.report.get("clip", {}).get("path") or track.attrs.get("source_path", ""))
+    source = str(analysis.report.clip.path or track.attrs.get("source_path", ""))
     c3d.add_parameter("SUBJECTS", "USED", 1)
     c3d.add_parameter("SUBJECTS", "NAMES", ["runner"])
     c3d.add_parameter("MANUFACTURER", "COMPANY", "gait")

@@ -9,13 +9,14 @@ known (side views only, see :func:`scale_m_per_px`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import xarray as xr
 
 from gait.events import GaitEvents
 from gait.metrics import GaitMetrics
+from gait.report import GaitReport
 from gait.track import PoseTrack
 
 #: Stated in every file that can hold a description.
@@ -47,8 +48,8 @@ class ExportSource(Protocol):
         """The gait metrics."""
 
     @property
-    def report(self) -> dict[str, Any]:
-        """The report as a JSON-ready dict."""
+    def report(self) -> GaitReport:
+        """The typed report."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,7 +155,7 @@ def scale_m_per_px(analysis: ExportSource) -> float | None:
     metrics use for centimetres (``thigh_shank_fraction``, 0.491 by default, Winter 2009): the
     same scale as ``vertical_oscillation_cm``. It holds in the plane of the runner only.
     """
-    config = analysis.report.get("provenance", {}).get("config", {})
+    config = analysis.report.provenance.config  # frozen JSON of AnalysisConfig.to_dict()
     height_cm = config.get("height_cm")
     if height_cm is None or analysis.events.view not in ("side_left", "side_right"):
         return None

@@ -44,7 +44,7 @@ def _series(analysis: ExportSource) -> dict[str, dict[str, np.ndarray]]:
             f"{v}_deg": {f: frontal[f"{v}_{f}"] for f in ("L", "R")}
             for v in ("pelvic_drop", "hip_adduction")
         }
-    direction = analysis.report.get("direction") or "image_left"  # as the HTML report
+    direction = analysis.report.direction or "image_left"  # as the HTML report
     plotted = angle_series(track, direction)
     sag = sagittal_series_deg(track, events)
     out = {

@@ -173,7 +173,7 @@ def write_nwb(
     raw, cleaned = analysis.track, analysis.cleaned
     attrs = cleaned.attrs
     version = str(attrs.get("gait_version") or "")
-    source = str(analysis.report.get("clip", {}).get("path") or attrs.get("source_path") or "")
+    source = str(analysis.report.clip.path or attrs.get("source_path") or "")
     video_sha = str(attrs.get("source_sha256") or "")
     provenance = {
         "gait_version": version,

@@ -9,8 +9,10 @@ from typing import Any
 from gait.config import AnalysisConfig
 from gait.errors import ConfigError
 from gait.flags import load_rules
+from gait.notes import QualityNote
 from gait.pipeline._analyze import finish, view_stages
 from gait.pipeline._types import Analysis
+from gait.report import EventCorrections, EventRow, HandEvent
 from gait.track import PoseTrack
 
 #: Columns a hand-corrected event list must have (``time_s`` and ``confidence`` are derived).
@@ -106,7 +108,7 @@ def reanalyze_with_events(track: PoseTrack, events: Any, config: AnalysisConfig 
     Returns
     -------
     Analysis
-        As :func:`analyze_track`; ``report["provenance"]["event_corrections"]`` lists the events
+        As :func:`analyze_track`; ``report.provenance.event_corrections`` lists the events
         placed by hand, the automatic events removed and all the original automatic events, and a
         quality note says which events were corrected by hand.
 
@@ -122,23 +124,32 @@ def reanalyze_with_events(track: PoseTrack, events: Any, config: AnalysisConfig 
     events_obj = replace(automatic, table=table)
     analysis = finish(track, view, cleaned, events_obj, config, load_rules(config.rules_path))
     report = analysis.report
+    quality = report.quality
     if by_hand or removed:
         def said(items: list[dict[str, Any]]) -> str:
             return ", ".join(f"{e['foot']} {e['type']} at frame {e['frame']}" for e in items)
 
         parts = [f"placed by hand: {said(by_hand)}" if by_hand else "", f"removed: {said(removed)}" if removed else ""]
-        report["quality"].insert(0, {
-            "code": "events_corrected_by_hand",
-            "message": f"{len(by_hand) + len(removed)} gait event(s) were corrected by hand ("
+        note = QualityNote(
+            "events_corrected_by_hand",
+            f"{len(by_hand) + len(removed)} gait event(s) were corrected by hand ("
             + "; ".join(p for p in parts if p) + ").",
-        })
-    report["provenance"]["event_corrections"] = {
-        "by_hand": by_hand,
-        "removed": removed,
-        "original_events": automatic.to_records(),
-    }
-    report["provenance"]["event_detector"] = f"{automatic.detector} + corrected by hand"
-    return analysis
+        )
+        quality = (note, *quality)
+    corrections = EventCorrections(
+        by_hand=tuple(HandEvent(**e) for e in by_hand),
+        removed=tuple(HandEvent(**e) for e in removed),
+        original_events=tuple(
+            EventRow(str(r.foot), str(r.type), int(r.frame), float(r.time_s), float(r.confidence))
+            for r in automatic.table.itertuples(index=False)
+        ),
+    )
+    provenance = replace(
+        report.provenance,
+        event_detector=f"{automatic.detector} + corrected by hand",
+        event_corrections=corrections,
+    )
+    return replace(analysis, report=replace(report, quality=quality, provenance=provenance))
 
 
 def read_events_csv(path: str | Path) -> Any:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from gait.events import GaitEvents
 from gait.flags import FatigueResult, FlagResult
 from gait.metrics import GaitMetrics
+from gait.report import GaitReport
 from gait.track import PoseTrack, TrackView
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything one clip's analysis produced; ``report`` is the content of its ``report.json``.
+    """Everything one clip's analysis produced; ``report.to_dict()`` is its ``report.json``.
 
     Attributes
     ----------
@@ -24,7 +24,8 @@ class Analysis:
     events, metrics, flags, fatigue
         The stages' results.
     report
-        The report document (JSON-safe), built once from the above; no stage reads it back.
+        The typed report (:class:`gait.report.GaitReport`), built once from the above; no stage
+        reads it back.
     view
         The clip's view as read right after pose (:func:`gait.track.clip_view`); ``events.view``
         is the same name.
@@ -36,7 +37,7 @@ class Analysis:
     metrics: GaitMetrics
     flags: FlagResult
     fatigue: FatigueResult
-    report: dict[str, Any]
+    report: GaitReport
     view: TrackView | None = None
 
     @property
@@ -47,7 +48,7 @@ class Analysis:
 
 @dataclass(frozen=True)
 class Session:
-    """The analysis of one run filmed from one or more views; ``report`` is ``report.json``.
+    """The analysis of one run filmed from one or more views; ``report.to_dict()`` is ``report.json``.
 
     Attributes
     ----------
@@ -65,7 +66,7 @@ class Session:
     flags, fatigue
         Flags on the merged metrics; fatigue comparison on the first clip's steps.
     report
-        The session's report (JSON-safe); for one clip, that clip's report.
+        The session's :class:`gait.report.GaitReport`; for one clip, that clip's report.
     """
 
     analyses: tuple[Analysis, ...]
@@ -74,7 +75,7 @@ class Session:
     source_views: dict[str, str]
     flags: FlagResult
     fatigue: FatigueResult
-    report: dict[str, Any]
+    report: GaitReport
 
     def role(self, name: str) -> Analysis | None:
         """The analysis in role ``name`` (``"side"``, ``"rear"``), or None."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from gait.config import AnalysisConfig, check_output_dir
@@ -79,28 +80,26 @@ def write_outputs(
     out.mkdir(parents=True, exist_ok=True)
     paths = {"report": out / "report.json", "steps": out / "steps.csv", "html": out / "report.html"}
     tmp = paths["report"].with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+    tmp.write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n")
     tmp.replace(paths["report"])
     write_steps_csv(result.metrics.steps, paths["steps"])
     for i, (role, analysis) in enumerate(zip(roles, analyses, strict=True)):
         key = f"track{_suffix(i, role)}"
         paths[key] = out / f"{key}.nc"
         save_track(analysis.track, paths[key])
-    html_kwargs = {}
     rear = session.rear if session and session.multi_view else None
+    html_report = report
+    rear_plot = None
     if rear is not None:
-        rear_events = [e for e in report["events"] if e["view"] == rear.events.view]
-        html_kwargs["rear"] = (rear.cleaned, rear_events)
-        html_report = {**report, "events": [e for e in report["events"] if e["view"] == primary.events.view]}
-    else:
-        html_report = report
+        rear_plot = (rear.cleaned, [e for e in report.events if e.view == rear.events.view])
+        html_report = replace(report, events=tuple(e for e in report.events if e.view == primary.events.view))
     write_html(
         html_report,
         paths["html"],
         track=primary.cleaned,
         steps=primary.metrics.steps,
         clip=_clip_path(primary),
-        **html_kwargs,
+        rear=rear_plot,
     )
     for i, (role, analysis) in enumerate(zip(roles, analyses, strict=True)):
         clip = _clip_path(analysis)

@@ -10,12 +10,13 @@ import pandas as pd
 from gait.metrics import frontal
 from gait.metrics.kinematics import RunnerFrame, foot_angle_series_deg, knee_flexion_deg
 from gait.skeleton import SIDES
+from gait.track import PoseTrack
 
 #: Points per normalised gait cycle (0 %, 1 %, ..., 100 %).
 CYCLE_POINTS = 101
 
 
-def angle_series(track, direction: str) -> dict[str, np.ndarray]:
+def angle_series(track: PoseTrack, direction: str) -> dict[str, np.ndarray]:
     """Knee flexion and foot angle per side, in degrees, one value per frame.
 
     The metrics' own definitions (:mod:`gait.metrics.kinematics`): knee flexion = 180 deg minus the
@@ -68,7 +69,7 @@ def cycle_curves(values: np.ndarray, time_s: np.ndarray, ic_times_s: np.ndarray)
     return np.array(rows).reshape(-1, CYCLE_POINTS)
 
 
-def frontal_angle_series(track, view: str = "rear") -> dict[str, np.ndarray]:
+def frontal_angle_series(track: PoseTrack, view: str = "rear") -> dict[str, np.ndarray]:
     """Contralateral pelvic drop and hip adduction per side from a rear- or front-view track, per frame.
 
     ``view``: ``"rear"`` or ``"front"`` (the runner's left is on image-left from behind, on
@@ -96,7 +97,7 @@ def frontal_angle_series(track, view: str = "rear") -> dict[str, np.ndarray]:
 
 
 def cycle_summary(
-    track, events: pd.DataFrame, direction: str, *, rear: bool = False, view: str = "rear"
+    track: PoseTrack, events: pd.DataFrame, direction: str, *, rear: bool = False, view: str = "rear"
 ) -> dict[str, dict[str, np.ndarray]]:
     """Mean and SD curves over the gait cycle: ``{"knee_flexion_L": {"mean", "sd", "n"}, ...}``.
 

@@ -1,11 +1,11 @@
-"""``report.json``: the analysis as one JSON document (schema in ``report.schema.json``)."""
+"""Building the :class:`~gait.report.GaitReport` of a clip or a session (``report.json`` by its ``to_dict``)."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,21 @@ import pandas as pd
 from gait import __version__
 from gait.notes import QualityNote
 from gait.report._advice import capture_advice
+from gait.report._model import (
+    ClipInfo,
+    EventRow,
+    FatigueReport,
+    FlagEntry,
+    FootStrikeEntry,
+    FrozenMap,
+    GaitReport,
+    MetricEntry,
+    NotFlaggedEntry,
+    Provenance,
+    ViewEntry,
+    ViewProvenance,
+    freeze,
+)
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = Path(__file__).with_name("report.schema.json")
@@ -47,44 +62,57 @@ def _json_attr(track: Any, name: str) -> Any:
         return raw
 
 
-def clip_info(track: Any) -> dict[str, Any]:
+def clip_info(track: Any) -> ClipInfo:
     """The ``clip`` block: what was analysed, from the raw track's attributes."""
     times = track["time"].values
     fps = float(track.attrs["fps"])
     video = _json_attr(track, "video") or {}
-    return {
-        "path": str(track.attrs.get("source_path", "")),
-        "sha256": track.attrs.get("source_sha256"),
-        "fps": round(fps, 6),
-        "duration_s": float(times[-1] - times[0] + 1.0 / fps) if len(times) else 0.0,
-        "n_frames": int(track.sizes["time"]),
-        "n_frames_with_runner": int(track["detected"].sum()),
-        "rotation_deg": int(track.attrs.get("rotation_deg", 0)),
-        "width_px": int(track.attrs["image_width_px"]),
-        "height_px": int(track.attrs["image_height_px"]),
-        "slowmo_factor": float(track.attrs.get("slowmo_factor", 1.0)),
-        "variable_frame_rate": video.get("variable_frame_rate"),
-        "n_duplicate_frames": int(track["duplicate"].sum()),
-        "codec": video.get("codec"),
-    }
+    return ClipInfo(
+        path=str(track.attrs.get("source_path", "")),
+        sha256=_clean(track.attrs.get("source_sha256")),
+        fps=round(fps, 6),
+        duration_s=_clean(float(times[-1] - times[0] + 1.0 / fps) if len(times) else 0.0),
+        n_frames=int(track.sizes["time"]),
+        n_frames_with_runner=int(track["detected"].sum()),
+        rotation_deg=int(track.attrs.get("rotation_deg", 0)),
+        width_px=int(track.attrs["image_width_px"]),
+        height_px=int(track.attrs["image_height_px"]),
+        slowmo_factor=float(track.attrs.get("slowmo_factor", 1.0)),
+        variable_frame_rate=_clean(video.get("variable_frame_rate")),
+        n_duplicate_frames=int(track["duplicate"].sum()),
+        codec=_clean(video.get("codec")),
+    )
 
 
-def events_list(events: Any) -> list[dict[str, Any]]:
-    table = events.table
-    return [
-        {
-            "foot": str(row.foot),
-            "type": str(row.type),
-            "frame": int(row.frame),
-            "time_s": round(float(row.time_s), 5),
-            "confidence": round(float(row.confidence), 3),
-        }
-        for row in table.itertuples(index=False)
-    ]
+def events_list(events: Any, view: str | None = None) -> tuple[EventRow, ...]:
+    """The ``events`` rows of one clip (times to 10 us, confidences to 0.001); ``view`` in sessions."""
+    return tuple(
+        EventRow(
+            foot=str(row.foot),
+            type=str(row.type),
+            frame=int(row.frame),
+            time_s=_clean(round(float(row.time_s), 5)),
+            confidence=_clean(round(float(row.confidence), 3)),
+            view=view,
+        )
+        for row in events.table.itertuples(index=False)
+    )
 
 
-def metrics_dict(metrics: Any) -> dict[str, Any]:
-    return {name: _clean(m) for name, m in metrics.metrics.items()}
+def metric_entry(metric: Any, source_view: str | None = None) -> MetricEntry:
+    """One ``metrics`` entry from a :class:`gait.metrics.Metric` (JSON-safe)."""
+    values = _clean(metric)
+    return MetricEntry(**{**values, "per_side": freeze(values.get("per_side"))}, source_view=source_view)
+
+
+def metrics_dict(metrics: Any) -> FrozenMap[MetricEntry]:
+    """The ``metrics`` block of one clip's :class:`gait.metrics.GaitMetrics`."""
+    return FrozenMap({name: metric_entry(m) for name, m in metrics.metrics.items()})
+
+
+def foot_strike_block(foot_strike: Mapping[str, Any]) -> FrozenMap[FootStrikeEntry]:
+    """The ``foot_strike`` block: foot -> :class:`FootStrikeEntry`."""
+    return FrozenMap({str(side): FootStrikeEntry(**_clean(fs)) for side, fs in foot_strike.items()})
 
 
 def _fatigue_summary(fatigue: Any) -> str:
@@ -95,14 +123,31 @@ def _fatigue_summary(fatigue: Any) -> str:
     return "Form held steady between the first and last third of the clip."
 
 
+def _flag(flag: Any) -> FlagEntry:
+    return FlagEntry(**_clean(flag.to_dict()))
+
+
+def _note(note: Any) -> QualityNote:
+    return QualityNote(str(note.code), str(note.message))
+
+
 def flag_fields(flags: Any, fatigue: Any) -> dict[str, Any]:
-    """The flag part of the report: ``flags`` ... ``disclaimer`` (also used by two-view sessions)."""
+    """The flag fields of a :class:`GaitReport`: ``flags`` ... ``disclaimer`` (also for sessions)."""
     return {
-        "flags": [f.to_dict() for f in (*flags.flags, *fatigue.flags)],
-        "flags_withheld": [n.to_dict() for n in flags.withheld],
-        "not_flagged": [n.to_dict() for n in flags.not_flagged],
-        "flags_not_assessed": list(flags.not_assessed),
-        "fatigue": {**fatigue.to_dict(), "summary": _fatigue_summary(fatigue)},
+        "flags": tuple(_flag(f) for f in (*flags.flags, *fatigue.flags)),
+        "flags_withheld": tuple(_note(n) for n in flags.withheld),
+        "not_flagged": tuple(NotFlaggedEntry(**_clean(n.to_dict())) for n in flags.not_flagged),
+        "flags_not_assessed": tuple(str(c) for c in flags.not_assessed),
+        "fatigue": FatigueReport(
+            assessed=bool(fatigue.assessed),
+            duration_s=_clean(fatigue.duration_s),
+            degraded=bool(fatigue.degraded),
+            comparisons=tuple(freeze(_clean(c.to_dict())) for c in fatigue.comparisons),
+            findings=tuple(_note(n) for n in fatigue.findings),
+            notes=tuple(_note(n) for n in fatigue.notes),
+            flags=tuple(_flag(f) for f in fatigue.flags),
+            summary=_fatigue_summary(fatigue),
+        ),
         "disclaimer": flags.disclaimer,
     }
 
@@ -195,53 +240,67 @@ def quality_notes(track: Any, cleaned: Any, events: Any, metrics: Any) -> list[Q
     return _unique([*input_notes(track), *events.quality, *metrics.quality])
 
 
-def provenance(track: Any, cleaned: Any, events: Any, config: Any) -> dict[str, Any]:
+def _view_provenance(track: Any, cleaned: Any, events: Any) -> ViewProvenance:
+    return ViewProvenance(
+        model_name=_clean(track.attrs.get("model_name")),
+        model_sha256=_clean(track.attrs.get("model_sha256")),
+        source_format=_clean(track.attrs.get("source_format")),
+        event_detector=str(events.detector),
+        person_selection=freeze(_clean(_json_attr(track, "person_selection"))),
+        cleaning=freeze(_clean(_json_attr(cleaned, "cleaning"))),
+    )
+
+
+def provenance(track: Any, cleaned: Any, events: Any, config: Any) -> Provenance:
     """The ``provenance`` block of one view: versions, model, input, detector, cleaning, config."""
-    return {
-        "gait_version": __version__,
-        "model_name": track.attrs.get("model_name"),
-        "model_sha256": track.attrs.get("model_sha256"),
-        "source_format": track.attrs.get("source_format"),
-        "event_detector": events.detector,
-        "person_selection": _json_attr(track, "person_selection"),
-        "cleaning": _json_attr(cleaned, "cleaning"),
-        "config": _clean(config.to_dict()),
-    }
+    view = _view_provenance(track, cleaned, events)
+    return Provenance(
+        gait_version=__version__,
+        model_name=view.model_name,
+        model_sha256=view.model_sha256,
+        source_format=view.source_format,
+        event_detector=view.event_detector,
+        person_selection=view.person_selection,
+        cleaning=view.cleaning,
+        config=freeze(_clean(config.to_dict())),
+    )
 
 
 def build_report(
     *, track: Any, cleaned: Any, events: Any, metrics: Any, config: Any, flags: Any, fatigue: Any
-) -> dict[str, Any]:
-    """Assemble the report document (JSON-safe) from the stages' results.
+) -> GaitReport:
+    """Assemble the :class:`GaitReport` of one clip from the stages' results.
 
     ``flags`` is a :class:`gait.flags.FlagResult` and ``fatigue`` a :class:`gait.flags.FatigueResult`.
     """
-    report = {
-        "schema_version": SCHEMA_VERSION,
-        "clip": clip_info(track),
-        "view": events.view,
-        "direction": events.direction,
-        "running": bool(events.running),
-        "events": events_list(events),
-        "metrics": metrics_dict(metrics),
-        "foot_strike": {side: _clean(fs) for side, fs in metrics.foot_strike.items()},
-        "quality": [{"code": q.code, "message": q.message} for q in quality_notes(track, cleaned, events, metrics)],
+    clip = clip_info(track)
+    block = metrics_dict(metrics)
+    quality = tuple(_note(q) for q in quality_notes(track, cleaned, events, metrics))
+    return GaitReport(
+        schema_version=SCHEMA_VERSION,
+        clip=clip,
+        view=str(events.view),
+        direction=_clean(events.direction),
+        running=bool(events.running),
+        events=events_list(events),
+        metrics=block,
+        foot_strike=foot_strike_block(metrics.foot_strike),
+        quality=quality,
         **flag_fields(flags, fatigue),
-        "provenance": provenance(track, cleaned, events, config),
-    }
-    report["advice"] = _advice(report)
-    return _clean(report)
+        provenance=provenance(track, cleaned, events, config),
+        advice=_advice(clip, block, quality),
+    )
 
 
-def _advice(report: dict[str, Any]) -> list[str]:
+def _advice(clip: ClipInfo, metrics: Mapping[str, MetricEntry], quality: Sequence[QualityNote]) -> tuple[str, ...]:
     """The report's capture advice (:func:`gait.report._advice.capture_advice`)."""
-    cadence = report["metrics"].get("cadence_spm") or {}
-    n = cadence.get("n") if cadence.get("value") is not None else None
-    return capture_advice(report["clip"], report["quality"], None if n is None else int(n))
+    cadence = metrics.get("cadence_spm")
+    n = cadence.n if cadence is not None and cadence.value is not None else None
+    return tuple(capture_advice(clip.to_dict(), [q.to_dict() for q in quality], n))
 
 
 #: Provenance fields each further view of a session records (the first view's are the report's own).
-VIEW_PROVENANCE = ("model_name", "model_sha256", "source_format", "event_detector", "person_selection", "cleaning")
+VIEW_PROVENANCE = tuple(f.name for f in fields(ViewProvenance))
 
 
 def build_session_report(
@@ -254,8 +313,8 @@ def build_session_report(
     flags: Any,
     fatigue: Any,
     config: Any,
-) -> dict[str, Any]:
-    """The report of a session of several views of one run (JSON-safe).
+) -> GaitReport:
+    """The :class:`GaitReport` of a session of several views of one run.
 
     Parameters
     ----------
@@ -274,38 +333,41 @@ def build_session_report(
         The user's configuration (recorded in the provenance).
     """
     (_, first), *others = views
-    prov = provenance(first.track, first.cleaned, first.events, config)
-    for role, analysis in others:
-        theirs = provenance(analysis.track, analysis.cleaned, analysis.events, config)
-        prov[role] = {k: theirs[k] for k in VIEW_PROVENANCE}
-    prov["config"] = _clean(config.to_dict())
-    report = {
-        "schema_version": SCHEMA_VERSION,
-        "clip": clip_info(first.track),
-        "view": "+".join(a.events.view for _, a in views),
-        "views": [
-            {
-                "role": role,
-                "view": a.events.view,
-                "clip": clip_info(a.track),
-                "detector": a.events.detector,
-                "cadence_spm": a.metrics.value("cadence_spm"),
-                "running": bool(a.events.running),
-            }
+    prov = replace(
+        provenance(first.track, first.cleaned, first.events, config),
+        other_views=FrozenMap(
+            {role: _view_provenance(a.track, a.cleaned, a.events) for role, a in others}
+        ),
+    )
+    clip = clip_info(first.track)
+    block = FrozenMap({name: metric_entry(m, source_views[name]) for name, m in metrics.items()})
+    quality = tuple(_note(q) for q in _unique(list(notes)))
+    return GaitReport(
+        schema_version=SCHEMA_VERSION,
+        clip=clip,
+        view="+".join(str(a.events.view) for _, a in views),
+        views=tuple(
+            ViewEntry(
+                role=role,
+                view=str(a.events.view),
+                clip=clip_info(a.track),
+                detector=str(a.events.detector),
+                cadence_spm=_clean(a.metrics.value("cadence_spm")),
+                running=bool(a.events.running),
+            )
             for role, a in views
-        ],
-        "session": dict(session),
-        "direction": first.events.direction,
-        "running": bool(first.events.running),
-        "events": [{**e, "view": a.events.view} for _, a in views for e in events_list(a.events)],
-        "metrics": {name: {**_clean(m), "source_view": source_views[name]} for name, m in metrics.items()},
-        "foot_strike": {side: _clean(fs) for side, fs in first.metrics.foot_strike.items()},
-        "quality": [q.to_dict() for q in _unique(list(notes))],
+        ),
+        session=freeze(_clean(dict(session))),
+        direction=_clean(first.events.direction),
+        running=bool(first.events.running),
+        events=tuple(e for _, a in views for e in events_list(a.events, str(a.events.view))),
+        metrics=block,
+        foot_strike=foot_strike_block(first.metrics.foot_strike),
+        quality=quality,
         **flag_fields(flags, fatigue),
-        "provenance": prov,
-    }
-    report["advice"] = _advice(_clean(report))
-    return _clean(report)
+        provenance=prov,
+        advice=_advice(clip, block, quality),
+    )
 
 
 def _unique(notes: list[Any]) -> list[Any]:

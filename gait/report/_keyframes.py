@@ -11,6 +11,7 @@ import pandas as pd
 
 from gait.errors import GaitError
 from gait.report.overlay import _draw_skeleton, _text
+from gait.track import PoseTrack
 from gait.video import iter_frames, probe_video, turned
 
 #: Width of the stills embedded in the HTML report.
@@ -30,7 +31,7 @@ def _pick_ic(events: pd.DataFrame, foot: str) -> pd.Series | None:
 
 def ic_stills(
     clip: str | Path | None,
-    track,
+    track: PoseTrack,
     events: pd.DataFrame,
     steps: pd.DataFrame,
     *,

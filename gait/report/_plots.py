@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # headless; set before pyplot is imported
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from gait.report._curves import CYCLE_POINTS
 from gait.skeleton import SIDE_NAMES
@@ -19,7 +20,7 @@ from gait.skeleton import SIDE_NAMES
 SIDE_COLOURS = {"L": "#4287f5", "R": "#f58c1e"}
 
 
-def _svg(fig) -> str:
+def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ import pandas as pd
 from gait.events import EVENT_COLUMNS
 from gait.report._curves import cycle_summary
 from gait.report._keyframes import ic_stills
+from gait.report._model import EventRow, FlagEntry, GaitReport, MetricEntry
 from gait.report._plots import REAR_PANELS, cycle_plot, over_clip_plot, timeline_plot
+from gait.track import PoseTrack
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -88,41 +91,40 @@ def _label(key: str) -> str:
     return key.replace("_", " ").replace(" ic", " at contact")
 
 
-def _metric_rows(metrics: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+def _metric_rows(metrics: Mapping[str, MetricEntry]) -> list[dict[str, str]]:
     rows = []
     for key, m in metrics.items():
-        unit = m.get("unit", "")
+        digits = 2 if m.unit in ("leg lengths", "ratio", "1") else 1
         rows.append(
             {
                 "label": _label(key),
-                "value": _fmt(
-                    m.get("value"), unit, 2 if unit in ("leg lengths", "ratio", "1") else 1
-                ),
-                "sd": _fmt(m.get("sd"), unit, 2 if unit in ("leg lengths", "ratio", "1") else 1),
-                "n": str(m.get("n", "")),
-                "confidence": str(m.get("confidence", "")),
-                "note": m.get("note") or "",
+                "value": _fmt(m.value, m.unit, digits),
+                "sd": _fmt(m.sd, m.unit, digits),
+                "n": str(m.n),
+                "confidence": str(m.confidence),
+                "note": m.note or "",
             }
         )
     return rows
 
 
-def _flag_rows(flags: list[dict[str, Any]], metrics: dict[str, Any]) -> list[dict[str, Any]]:
+def _flag_rows(flags: Sequence[FlagEntry], metrics: Mapping[str, MetricEntry]) -> list[dict[str, Any]]:
     rows = []
     for f in flags:
-        unit = metrics.get(f.get("metric", ""), {}).get("unit", "")
+        metric = metrics.get(f.metric)
+        unit = metric.unit if metric is not None else ""
         rows.append(
             {
-                **f,
-                "title": _label(str(f.get("metric", f["code"]))).capitalize(),
-                "value_text": _fmt(f.get("value"), unit),
-                "threshold_text": _fmt(f.get("threshold"), unit),
+                **f.to_dict(),
+                "title": _label(str(f.metric)).capitalize(),
+                "value_text": _fmt(f.value, unit),
+                "threshold_text": _fmt(f.threshold, unit),
             }
         )
     return rows
 
 
-def _visibility_text(track) -> str:
+def _visibility_text(track: PoseTrack) -> str:
     parts = []
     for side in ("left", "right"):
         vis = track["confidence"].sel(keypoint=[f"{side}_heel", f"{side}_foot_index"]).values
@@ -167,33 +169,38 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _rear_cycle_plot(rear: tuple[Any, list[dict[str, Any]]] | None) -> str | None:
+def _events_frame(events: Sequence[EventRow]) -> pd.DataFrame:
+    """Report event rows as an events table (:data:`gait.events.EVENT_COLUMNS`)."""
+    return pd.DataFrame([e.to_dict() for e in events], columns=list(EVENT_COLUMNS))
+
+
+def _rear_cycle_plot(rear: tuple[Any, Sequence[EventRow]] | None) -> str | None:
     """Pelvic drop and hip adduction over the gait cycle of a session's rear clip."""
     if rear is None:
         return None
     track, rear_events = rear
-    events = pd.DataFrame(rear_events, columns=list(EVENT_COLUMNS))
+    events = _events_frame(rear_events)
     if not len(events):
         return None
     return cycle_plot(cycle_summary(track, events, "", rear=True), REAR_PANELS)
 
 
 def render_html(
-    report: dict[str, Any],
+    report: GaitReport,
     *,
-    track,
+    track: PoseTrack,
     steps: pd.DataFrame,
     clip: str | Path | None = None,
-    rear: tuple[Any, list[dict[str, Any]]] | None = None,
+    rear: tuple[Any, Sequence[EventRow]] | None = None,
 ) -> str:
-    """The HTML report for ``report`` (report.json content), drawn from the cleaned ``track``.
+    """The HTML report for ``report``, drawn from the cleaned ``track``.
 
-    ``rear``: the cleaned track and the events (report.json rows) of a two-view session's rear
+    ``rear``: the cleaned track and the events (the report's rows) of a two-view session's rear
     clip, for its cycle plot; everything else is drawn from the side clip.
     """
-    events = pd.DataFrame(report["events"], columns=list(EVENT_COLUMNS))
-    direction = report.get("direction") or "image_left"
-    frontal_view = report.get("view") if report.get("view") in ("rear", "front") else None
+    events = _events_frame(report.events)
+    direction = report.direction or "image_left"
+    frontal_view = report.view if report.view in ("rear", "front") else None
     if frontal_view:  # one clip from behind or in front: its frontal-plane curves, not sagittal angles
         cycle_title = (
             f"{frontal_view.capitalize()} view: pelvic drop and hip adduction over the gait cycle "
@@ -212,45 +219,36 @@ def render_html(
             _rear_cycle_plot(rear),
         ),
         ("over_clip", "Step rate and contact time over the clip", over_clip_plot(steps)),
-        ("timeline", "Gait events", timeline_plot(events, report["clip"]["duration_s"])),
+        ("timeline", "Gait events", timeline_plot(events, report.clip.duration_s)),
     ):
         if svg:
             plots.append({"name": name, "title": title, "svg": svg})
     columns, rows = _step_table(steps)
-    fs = report.get("foot_strike", {})
     references = list(
-        dict.fromkeys(
-            [
-                *(f["reference"] for f in report.get("flags", []) if f.get("reference")),
-                *report.get("references", []),
-                *BASE_REFERENCES,
-            ]
-        )
+        dict.fromkeys([*(f.reference for f in report.flags if f.reference), *BASE_REFERENCES])
     )
     context = {
         "report": report,
-        "clip_name": Path(report["clip"]["path"]).name or "pose track",
+        "clip_name": Path(report.clip.path).name or "pose track",
         "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "view_label": VIEW_LABELS.get(str(report.get("view")), str(report.get("view"))),
-        "disclaimer": report.get("disclaimer") or DEFAULT_DISCLAIMER,
-        "flags": _flag_rows(report.get("flags", []), report.get("metrics", {})),
-        "withheld": report.get("flags_withheld", []),
-        "not_flagged": report.get("not_flagged", []),
-        "fatigue": report.get("fatigue"),
+        "view_label": VIEW_LABELS.get(report.view, report.view),
+        "disclaimer": report.disclaimer or DEFAULT_DISCLAIMER,
+        "flags": _flag_rows(report.flags, report.metrics),
+        "withheld": report.flags_withheld,
+        "not_flagged": report.not_flagged,
+        "fatigue": report.fatigue,
         "visibility_text": _visibility_text(track),
-        "metric_rows": _metric_rows(report.get("metrics", {})),
+        "metric_rows": _metric_rows(report.metrics),
         "foot_strike_rows": [
             {
                 "foot": {"L": "left", "R": "right"}.get(k, k),
-                "pattern": v.get("pattern") or "-",
-                "angle": _fmt(v.get("angle_deg"), "deg"),
-                "n": v.get("n", 0),
+                "pattern": v.pattern or "-",
+                "angle": _fmt(v.angle_deg, "deg"),
+                "n": v.n,
             }
-            for k, v in fs.items()
+            for k, v in report.foot_strike.items()
         ],
-        "stills": ic_stills(
-            clip, track, events, steps, slowmo_factor=report["clip"].get("slowmo_factor")
-        ),
+        "stills": ic_stills(clip, track, events, steps, slowmo_factor=report.clip.slowmo_factor),
         "plots": plots,
         "step_columns": columns,
         "step_rows": rows,
@@ -260,7 +258,7 @@ def render_html(
     return _ENV.get_template("report.html.j2").render(**context)
 
 
-def write_html(report: dict[str, Any], path: str | Path, **kwargs: Any) -> Path:
+def write_html(report: GaitReport, path: str | Path, **kwargs: Any) -> Path:
     """Render and write ``report.html`` atomically."""
     path = Path(path)
     tmp = path.with_suffix(".html.tmp")

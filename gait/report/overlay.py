@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gait.skeleton import EDGES, KEYPOINTS
+from gait.track import PoseTrack
 from gait.video import display_size, iter_scaled_frames, probe_video, turned
 
 #: Long side of the overlay video; smaller than phone video keeps encoding fast and files small.
@@ -59,7 +60,9 @@ def _draw_skeleton(img: np.ndarray, pts: np.ndarray, scale: float) -> None:
             )
 
 
-def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour=(255, 255, 255)) -> None:
+def _text(
+    img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour: tuple[int, int, int] = (255, 255, 255)
+) -> None:
     """Text with a dark outline so that it reads on any background."""
     for ink, width in (((0, 0, 0), max(3, round(4 * scale))), (colour, max(1, round(1.5 * scale)))):
         cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, ink, width, cv2.LINE_AA)
@@ -67,7 +70,7 @@ def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour
 
 def write_overlay(
     clip: str | Path,
-    track,
+    track: PoseTrack,
     events: pd.DataFrame,
     out: str | Path,
     *,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,7 @@ def test_write_exports_writes_every_format_without_changing_the_analysis(
     before = (
         analysis.cleaned.copy(deep=True),
         analysis.events.table.copy(),
-        copy.deepcopy(analysis.report),
+        analysis.report.to_dict(),
     )
     paths = write_exports(
         analysis, tmp_path, ["CYCLES", "c3d", "trc", "mot", "c3d", "nwb", "bids"]
@@ -47,7 +46,7 @@ def test_write_exports_writes_every_format_without_changing_the_analysis(
     assert not list(tmp_path.glob("*.tmp*"))
     assert analysis.cleaned.identical(before[0])
     pd.testing.assert_frame_equal(analysis.events.table, before[1])
-    assert analysis.report == before[2]
+    assert analysis.report.to_dict() == before[2]
 
 
 # --- C3D --------------------------------------------------------------------------------------
@@ -283,7 +282,7 @@ def test_cycles_have_101_points_per_cycle_and_every_variable(cycles) -> None:
 def test_cycles_are_the_report_curves(analysis, cycles) -> None:
     from gait.report._curves import cycle_summary
 
-    summary = cycle_summary(analysis.cleaned, analysis.events.table, analysis.report["direction"])
+    summary = cycle_summary(analysis.cleaned, analysis.events.table, analysis.report.direction)
     for foot in ("L", "R"):
         for variable in ("knee_flexion", "foot_angle"):
             sel = cycles[(cycles["side"] == foot) & (cycles["variable"] == f"{variable}_deg")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,11 +30,11 @@ def nwb_path(analysis, tmp_path_factory) -> Path:
 
 def test_nwb_is_valid_and_written_without_changing_the_analysis(analysis, tmp_path) -> None:
     before = (analysis.cleaned.copy(deep=True), analysis.track.copy(deep=True))
-    report = copy.deepcopy(analysis.report)
+    report = analysis.report.to_dict()
     path = write_nwb(analysis, tmp_path / "pose.nwb")
     assert path.name == "pose.nwb" and not list(tmp_path.glob("*.tmp*"))
     assert analysis.cleaned.identical(before[0]) and analysis.track.identical(before[1])
-    assert analysis.report == report
+    assert analysis.report.to_dict() == report
     errors = pynwb.validate(path=str(path))
     errors = errors[0] if isinstance(errors, tuple) else errors
     assert list(errors) == []
@@ -87,7 +86,7 @@ def test_nwb_provenance_skeleton_and_video(analysis, nwb_path) -> None:
         assert edges == set(EDGES) and ("left_knee", "left_ankle") in edges
         video = pe.source_video
         assert list(video.dimension[:]) == [attrs["image_width_px"], attrs["image_height_px"]]
-        assert list(video.external_file[:]) == [analysis.report["clip"]["path"]]
+        assert list(video.external_file[:]) == [analysis.report.clip.path]
         assert nwb.subject.subject_id == "runner" and nwb.subject.species == "Homo sapiens"
 
 

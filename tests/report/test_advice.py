@@ -38,6 +38,6 @@ def test_notes_of_one_kind_give_one_line() -> None:
 
 
 def test_the_sample_report_carries_its_advice(sample_analysis) -> None:
-    report = sample_analysis.report
+    report = sample_analysis.report.to_dict()
     assert report["advice"] == capture_advice(report["clip"], report["quality"], report["metrics"]["cadence_spm"]["n"])
     assert any("120 frames/s" in a for a in report["advice"])  # filmed at 30 fps

@@ -34,14 +34,14 @@ def views():
 
 
 def _curves(analysis, view: str) -> dict[str, np.ndarray]:
-    events = pd.DataFrame(analysis.report["events"], columns=list(EVENT_COLUMNS))
+    events = pd.DataFrame([e.to_dict() for e in analysis.report.events], columns=list(EVENT_COLUMNS))
     summary = cycle_summary(analysis.cleaned, events, "", rear=True, view=view)
     return {k: v["mean"] for k, v in summary.items()}
 
 
 def test_each_frontal_view_reports_pelvis_and_hip_curves(views) -> None:
     for view, analysis in views.items():
-        assert analysis.report["view"] == view
+        assert analysis.report.view == view
         html = render_html(analysis.report, track=analysis.cleaned, steps=analysis.metrics.steps)
         assert f"{view.capitalize()} view: pelvic drop and hip adduction over the gait cycle" in html
         assert "Knee and foot angles over the gait cycle" not in html

@@ -46,12 +46,12 @@ def _stable(report: dict) -> dict:
 
 def test_report_follows_the_schema(sample_analysis) -> None:
     schema = json.loads(SCHEMA_FILE.read_text())
-    jsonschema.validate(sample_analysis.report, schema)
+    jsonschema.validate(sample_analysis.report.to_dict(), schema)
 
 
 def test_schema_rejects_a_broken_report(sample_analysis) -> None:
     schema = json.loads(SCHEMA_FILE.read_text())
-    broken = json.loads(json.dumps(sample_analysis.report))
+    broken = sample_analysis.report.to_dict()
     broken["events"][0]["foot"] = "left"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema)
@@ -59,7 +59,7 @@ def test_schema_rejects_a_broken_report(sample_analysis) -> None:
 
 def test_golden_report_for_the_sample_clip(sample_analysis, update_golden: bool) -> None:
     """Regenerate deliberately with ``pytest --update-golden`` and review the diff."""
-    current = _stable(sample_analysis.report)
+    current = _stable(sample_analysis.report.to_dict())
     if update_golden or not GOLDEN.exists():
         GOLDEN.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
         if not update_golden:
@@ -71,9 +71,9 @@ def test_every_metric_name_carries_its_unit(sample_analysis) -> None:
     suffixes = (
         "_spm", "_s", "_ms", "_deg", "_pct", "_leg_lengths", "_pelvis_widths", "_cm", "_px", "duty_factor", "_fraction"
     )
-    for name, metric in sample_analysis.report["metrics"].items():
+    for name, metric in sample_analysis.report.metrics.items():
         assert name.endswith(suffixes), name
-        assert metric["confidence"] in ("high", "medium", "low")
+        assert metric.confidence in ("high", "medium", "low")
 
 
 def test_outputs_written_and_steps_match_report(sample_analysis, tmp_path: Path) -> None:
@@ -92,8 +92,8 @@ def test_outputs_written_and_steps_match_report(sample_analysis, tmp_path: Path)
 def test_non_running_clip_has_no_cadence_and_no_flags() -> None:
     analysis = analyze_track(load_track(TEST_DATA / "sports2d_demo_two_people_vp9.track.nc"), AnalysisConfig())
     report = analysis.report
-    assert report["running"] is False
-    assert report["metrics"].get("cadence_spm", {}).get("value") is None
-    assert report["flags"] == []
-    assert report["quality"], "a non-running clip must say why there is no cadence"
-    jsonschema.validate(report, json.loads(SCHEMA_FILE.read_text()))
+    assert report.running is False
+    assert report.metric_value("cadence_spm") is None
+    assert report.flags == ()
+    assert report.quality, "a non-running clip must say why there is no cadence"
+    jsonschema.validate(report.to_dict(), json.loads(SCHEMA_FILE.read_text()))

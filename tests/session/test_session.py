@@ -31,7 +31,7 @@ def same_run(clips, tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, 
 
 def test_same_run_merges_both_views_and_validates(same_run) -> None:
     session, _ = same_run
-    report = session.report
+    report = session.report.to_dict()
     jsonschema.validate(report, SCHEMA)
     assert report["view"] == "side_left+rear"
     assert [v["view"] for v in report["views"]] == ["side_left", "rear"]
@@ -46,22 +46,20 @@ def test_same_run_merges_both_views_and_validates(same_run) -> None:
         "knee_flexion_ic_deg",
     ):
         assert metrics[name]["source_view"] == "side_left", name
-        assert metrics[name] == {**session.side.report["metrics"][name], "source_view": "side_left"}
+        assert metrics[name] == {**session.side.report.metrics[name].to_dict(), "source_view": "side_left"}
     for name in REAR_METRICS:
         assert metrics[name]["source_view"] == "rear", name
-        assert metrics[name] == {**session.rear.report["metrics"][name], "source_view": "rear"}
+        assert metrics[name] == {**session.rear.report.metrics[name].to_dict(), "source_view": "rear"}
     assert (
         metrics["pelvic_drop_deg"]["value"] is not None
         and metrics["hip_adduction_deg"]["value"] is not None
     )
     assert {e["view"] for e in report["events"]} == {"side_left", "rear"}
-    assert len(report["events"]) == len(session.side.report["events"]) + len(
-        session.rear.report["events"]
-    )
+    assert len(report["events"]) == len(session.side.report.events) + len(session.rear.report.events)
 
 
 def test_same_run_cadences_agree(same_run) -> None:
-    report = same_run[0].report
+    report = same_run[0].report.to_dict()
     s = report["session"]
     assert s["matched_by"] == "cadence"
     assert s["cadence_side_spm"] == report["metrics"]["cadence_spm"]["value"]
@@ -75,7 +73,7 @@ def test_same_run_cadences_agree(same_run) -> None:
 
 def test_different_speeds_disagree(clips, tmp_path: Path) -> None:
     session, _ = run_analysis([clips["side"], clips["rear_faster"]], tmp_path, video=False)
-    report = session.report
+    report = session.report.to_dict()
     jsonschema.validate(report, SCHEMA)
     s = report["session"]
     assert s["cadence_diff_spm"] > MAX_CADENCE_DIFF_SPM
@@ -86,7 +84,7 @@ def test_different_speeds_disagree(clips, tmp_path: Path) -> None:
 
 def test_swapped_clips_are_noted_and_analysed_by_detected_view(clips, tmp_path: Path) -> None:
     session, paths = run_analysis([clips["rear"], clips["side"]], tmp_path, video=False)
-    report = session.report
+    report = session.report.to_dict()
     jsonschema.validate(report, SCHEMA)
     note = next(q for q in report["quality"] if q["code"] == "view_mismatch")
     assert "filmed from behind" in note["message"] and "rear.nc" in note["message"]
@@ -101,7 +99,7 @@ def test_swapped_clips_are_noted_and_analysed_by_detected_view(clips, tmp_path: 
 
 def test_two_side_clips_give_no_rear_metric_and_say_why(clips, tmp_path: Path) -> None:
     session, _ = run_analysis([clips["side"], clips["side"]], tmp_path, video=False)
-    report = session.report
+    report = session.report.to_dict()
     jsonschema.validate(report, SCHEMA)
     assert report["view"] == "side_left+side_left"
     note = next(q for q in report["quality"] if q["code"] == "view_mismatch")
@@ -115,11 +113,11 @@ def test_flags_fire_from_both_views(clips, tmp_path: Path) -> None:
     rules.write_text("[thresholds]\nlow_step_rate = 200\npelvic_drop = 0.5\n")
     config = AnalysisConfig(rules_path=str(rules))
     session, _ = run_analysis([clips["side"], clips["rear"]], tmp_path / "out", config, video=False)
-    flags = {f["code"]: f for f in session.report["flags"]}
+    flags = {f.code: f for f in session.report.flags}
     assert {"low_step_rate", "pelvic_drop"} <= set(flags)
-    assert flags["low_step_rate"]["metric"] == "cadence_spm"
-    assert flags["pelvic_drop"]["metric"] == "pelvic_drop_deg"
-    assert session.report["provenance"]["config"]["rules_path"] == str(rules)
+    assert flags["low_step_rate"].metric == "cadence_spm"
+    assert flags["pelvic_drop"].metric == "pelvic_drop_deg"
+    assert session.report.provenance.config["rules_path"] == str(rules)
     # A rear-view rule never fires on the side clip alone, nor a side-view one on the rear clip.
     assert "pelvic_drop" not in {f.code for f in session.side.flags.flags}
 
@@ -128,7 +126,7 @@ def test_files_written_with_both_views(same_run) -> None:
     session, paths = same_run
     assert {"report", "steps", "html", "track", "track_rear"} <= set(paths)
     assert not {"overlay", "overlay_rear"} & set(paths)  # track input: no clip to draw on
-    assert json.loads(paths["report"].read_text()) == session.report
+    assert json.loads(paths["report"].read_text()) == session.report.to_dict()
     steps = pd.read_csv(paths["steps"])
     assert steps.columns[0] == "view"
     counts = steps["view"].value_counts()
@@ -147,7 +145,7 @@ def test_files_written_with_both_views(same_run) -> None:
 def test_fatigue_uses_the_side_clip(same_run) -> None:
     session, _ = same_run
     assert session.fatigue is session.side.fatigue
-    assert session.report["fatigue"]["assessed"] == session.side.report["fatigue"]["assessed"]
+    assert session.report.fatigue == session.side.report.fatigue
 
 
 def test_single_clip_report_has_no_session_fields(clips, tmp_path: Path) -> None:
@@ -155,9 +153,10 @@ def test_single_clip_report_has_no_session_fields(clips, tmp_path: Path) -> None
     assert isinstance(session, Session) and not session.multi_view
     (analysis,) = session.analyses
     assert isinstance(analysis, Analysis) and session.report is analysis.report
-    assert not {"views", "session"} & set(analysis.report)
-    assert "view" not in analysis.report["events"][0]
-    assert "source_view" not in analysis.report["metrics"]["cadence_spm"]
+    report = analysis.report.to_dict()
+    assert not {"views", "session"} & set(report)
+    assert "view" not in report["events"][0]
+    assert "source_view" not in report["metrics"]["cadence_spm"]
     assert "track_rear" not in paths and "view" not in pd.read_csv(paths["steps"]).columns
 
 
@@ -212,8 +211,9 @@ def test_time_scaled_rear_clip_disagrees_too(clips, tmp_path: Path) -> None:
     faster = tmp_path / "faster.nc"
     save_track(time_scaled(load_track(clips["rear"]), 171.0 / 157.0), faster)
     session, _ = run_analysis([clips["side"], faster], tmp_path / "out", video=False)
-    assert session.report["session"]["cadence_rear_spm"] == pytest.approx(171, abs=2)
-    assert "views_disagree" in _codes(session.report)
+    assert session.report.session is not None
+    assert session.report.session["cadence_rear_spm"] == pytest.approx(171, abs=2)
+    assert "views_disagree" in _codes(session.report.to_dict())
 
 
 def test_report_html_plots_the_rear_clip(same_run) -> None:
@@ -222,7 +222,7 @@ def test_report_html_plots_the_rear_clip(same_run) -> None:
     session, paths = same_run
     html = paths["html"].read_text()
     assert html.count('data-plot="rear_cycle"') == 1 and html.count('data-plot="cycle"') == 1
-    events = pd.DataFrame([e for e in session.report["events"] if e["view"] == "rear"])
+    events = pd.DataFrame([e.to_dict() for e in session.report.events if e.view == "rear"])
     curves = cycle_summary(session.rear.cleaned, events, "", rear=True)
     steps = session.rear.metrics.steps
     for foot in ("L", "R"):

@@ -268,7 +268,7 @@ def test_trc_without_heels_gets_what_it_can(tmp_path: Path) -> None:
     assert np.isfinite(track["position"].sel(keypoint="left_foot_index").values).any()
     # without heels the facing direction is unknown: a clear note, no metric, no crash
     unforced = analyze_track(track)
-    assert "view_unknown" in {q["code"] for q in unforced.report["quality"]}
+    assert "view_unknown" in {q.code for q in unforced.report.quality}
     assert unforced.metrics.metrics["cadence_spm"].value is None
     # with the view given, the cadence comes from the body's rhythm, and says so
     forced = analyze_track(track, AnalysisConfig(view="side_left"))

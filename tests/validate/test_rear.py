@@ -78,7 +78,7 @@ def test_view_override_forces_rear_rule_and_config_validates(t25) -> None:
     with pytest.raises(ValueError, match="Unknown view"):
         AnalysisConfig(view="top")
     track, _ = t25.to_track(view="rear", fps=60, seed=0, duration_s=6)
-    assert analyze_track(track, AnalysisConfig(view="rear")).report["view"] == "rear"
+    assert analyze_track(track, AnalysisConfig(view="rear")).report.view == "rear"
 
 
 def test_mirrored_track_mirrors_left_and_right(t25) -> None:

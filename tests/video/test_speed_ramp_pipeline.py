@@ -21,8 +21,8 @@ def test_a_playback_speed_change_is_named_not_averaged(tmp_path: Path) -> None:
     clip = write_clip(tmp_path / "ramp.mp4", frames)
     session = analyze(clip)
     report = session.report
-    codes = [q["code"] for q in report["quality"]]
-    assert report["running"] is False and report["metrics"]["cadence_spm"]["value"] is None
+    codes = [q.code for q in report.quality]
+    assert report.running is False and report.metric_value("cadence_spm") is None
     assert codes[0] == "playback_speed_changes", codes
-    message = report["quality"][0]["message"]
+    message = report.quality[0].message
     assert "'ramp.mp4' slows down about 4x at 2.0 s" in message and "\n" not in message

@@ -37,7 +37,7 @@ def add_done(data_dir: Path, analysis, runner_id: str | None, label: str) -> str
     Store(data_dir / "gait.sqlite3").add(Record(
         id=aid, created_at=now(), status="done", side_name="clip.mp4", side_file=f"analyses/{aid}/input/side.mp4",
         run_number=1, output_dir=folder, label=label, runner_id=runner_id,
-        summary=json.dumps({"cadence_spm": analysis.report["metrics"]["cadence_spm"]["value"], "n_flags": 1}),
+        summary=json.dumps({"cadence_spm": analysis.report.metric_value("cadence_spm"), "n_flags": 1}),
     ))
     return aid
 

@@ -42,7 +42,7 @@ def add_done(client, analysis, runner_id: str | None) -> str:
     write_outputs(analysis, services.data_dir / folder, video=False)
     services.store.add(Record(id=aid, created_at=now(), status="done", side_name="clip.mp4",
                               side_file=f"analyses/{aid}/input/side.mp4", run_number=1, output_dir=folder,
-                              summary=json.dumps({"cadence_spm": analysis.report["metrics"]["cadence_spm"]["value"]}),
+                              summary=json.dumps({"cadence_spm": analysis.report.metric_value("cadence_spm")}),
                               runner_id=runner_id))
     return aid
 
@@ -206,7 +206,7 @@ def test_migration_from_schema_2_keeps_the_analyses(tmp_path: Path) -> None:
     record = store.get("a" * 32)
     assert record is not None and record.label == "visit 1" and record.run_number == 2 and record.runner_id is None
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     store.init()  # idempotent
     with make_client(tmp_path / "data", workers=0) as client:
         assert client.get(f"/api/analyses/{'a' * 32}").json()["label"] == "visit 1"
