@@ -16,7 +16,8 @@ variant's frames/s to the bare loop's. Then, on every clip, it compares the lite
 with MediaPipe's (both from ``gait pose``): median landmark difference in px (all 33 landmarks and the
 lower body, frames where both found the runner), frames found by one only, and
 ``gait.pipeline.analyze_track`` on both tracks: initial contacts / toe-offs matched within 1 frame,
-and per metric the difference against the metric's own uncertainty.
+and per metric the difference against the metric's own uncertainty (else the standard error of its
+per-step values).
 
 Not a test: speed depends on the machine and its neighbours (see research/performance.md).
 """
@@ -141,7 +142,8 @@ def analysis_agreement(ref_path: Path, new_path: Path) -> dict[str, object]:
         if m.value is None or other is None or other.value is None:
             continue
         total += 1
-        unc = max(m.uncertainty or 0.0, other.uncertainty or 0.0)
+        # the metric's own uncertainty; without one, the standard error of its per-step values
+        unc = m.uncertainty if m.uncertainty is not None else (m.sd / np.sqrt(m.n) if m.sd and m.n else 0.0)
         diff = abs(m.value - other.value)
         ratio = diff / unc if unc > 0 else (0.0 if diff == 0 else float("inf"))
         within += ratio <= 1.0
