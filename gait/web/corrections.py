@@ -39,9 +39,9 @@ class CorrectionError(Exception):
 def _run_dir(services: Services, record: Record) -> Path:
     if record.status != "done":
         raise CorrectionError(409, f"This analysis is {record.status}; events can be corrected once it is done.")
-    if record.rear_file is not None:
+    if record.extra_clips:
         raise CorrectionError(
-            422, "Correcting the events of a two-view session is not supported yet; correct a single-clip analysis."
+            422, "Correcting the events of a multi-view session is not supported yet; correct a single-clip analysis."
         )
     folder = services.output_dir(record)
     if folder is None or not (folder / "track.nc").is_file():
@@ -91,9 +91,10 @@ def _correct(services: Services, record: Record, events: list[dict[str, Any]]) -
         write_outputs(analysis, tmp, video=False)
         for name in CORRECTED_FILES:
             (Path(tmp) / name).replace(folder / name)
-    services.store.set_summary(record.id, {**summarise(analysis.report), "events_corrected": True})
+    report = analysis.report.to_dict()
+    services.store.set_summary(record.id, {**summarise(report), "events_corrected": True})
     services.storage.changed()
-    return analysis.report
+    return report
 
 
 def restore_events(services: Services, record: Record) -> dict[str, Any]:

@@ -16,11 +16,11 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS analyses (
     summary TEXT,
     run_number INTEGER NOT NULL DEFAULT 0,
     output_dir TEXT,
-    runner_id TEXT
+    runner_id TEXT,
+    clips TEXT
 );
 CREATE INDEX IF NOT EXISTS analyses_created ON analyses (created_at);
 CREATE TABLE IF NOT EXISTS runners (
@@ -58,8 +59,28 @@ CREATE TABLE IF NOT EXISTS runners (
 """
 
 #: Columns added since schema version 1 (added to an older database by :meth:`Store.init`).
-#: Version 2 added the run number and output folder, version 3 the runner (and the ``runners`` table).
-_ADDED_COLUMNS = {"run_number": "INTEGER NOT NULL DEFAULT 0", "output_dir": "TEXT", "runner_id": "TEXT"}
+#: Version 2 added the run number and output folder, version 3 the runner (and the ``runners`` table),
+#: version 4 the session's clips as a list (``clips``: JSON ``[{"role", "name", "file"}]``, side first).
+_ADDED_COLUMNS = {
+    "run_number": "INTEGER NOT NULL DEFAULT 0",
+    "output_dir": "TEXT",
+    "runner_id": "TEXT",
+    "clips": "TEXT",
+}
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One clip of a session: its role (``side``, ``rear``, ``front``), the user's file name, the stored file."""
+
+    role: str
+    name: str
+    file: str
+
+
+def clips_json(clips: list[Clip]) -> str:
+    """The ``clips`` column's text for these clips."""
+    return json.dumps([{"role": c.role, "name": c.name, "file": c.file} for c in clips])
 
 
 def now() -> str:
@@ -95,6 +116,27 @@ class Record:
     output_dir: str | None = None
     #: The runner the analysis belongs to (schema version 3), or ``None``.
     runner_id: str | None = None
+    #: Every clip of the session as JSON (schema version 4; see :attr:`clip_list`).
+    clips: str | None = None
+
+    @property
+    def clip_list(self) -> list[Clip]:
+        """The session's clips, side first (from ``side_*``/``rear_*`` for a record without ``clips``)."""
+        if self.clips:
+            return [Clip(str(c["role"]), str(c["name"]), str(c["file"])) for c in json.loads(self.clips)]
+        out = [Clip("side", self.side_name, self.side_file)]
+        if self.rear_file is not None:
+            out.append(Clip("rear", self.rear_name or "rear clip", self.rear_file))
+        return out
+
+    def clip(self, role: str) -> Clip | None:
+        """The clip in ``role``, or None."""
+        return next((c for c in self.clip_list if c.role == role), None)
+
+    @property
+    def extra_clips(self) -> list[Clip]:
+        """The clips beside the side clip (rear, front)."""
+        return [c for c in self.clip_list if c.role != "side"]
 
     @property
     def summary_dict(self) -> dict[str, Any]:
@@ -119,6 +161,18 @@ class Runner:
 
 
 _RUNNER_COLUMNS = tuple(f.name for f in fields(Runner))
+
+
+def _migrate_clips(conn: sqlite3.Connection) -> None:
+    """Fill the ``clips`` list of records made before schema version 4 from their side and rear columns."""
+    rows = conn.execute(
+        "SELECT id, side_name, side_file, rear_name, rear_file FROM analyses WHERE clips IS NULL"
+    ).fetchall()
+    for row in rows:
+        clips = [Clip("side", row["side_name"], row["side_file"])]
+        if row["rear_file"] is not None:
+            clips.append(Clip("rear", row["rear_name"] or "rear clip", row["rear_file"]))
+        conn.execute("UPDATE analyses SET clips = ? WHERE id = ? AND clips IS NULL", (clips_json(clips), row["id"]))
 
 
 class Store:
@@ -147,11 +201,14 @@ class Store:
             for name, declaration in _ADDED_COLUMNS.items():
                 if name not in present:
                     conn.execute(f"ALTER TABLE analyses ADD COLUMN {name} {declaration}")
+            _migrate_clips(conn)
             conn.execute("CREATE INDEX IF NOT EXISTS analyses_runner ON analyses (runner_id, created_at)")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def add(self, record: Record) -> None:
-        """Insert a new analysis record."""
+        """Insert a new analysis record (its ``clips`` filled from ``side_*``/``rear_*`` when not given)."""
+        if record.clips is None:
+            record = replace(record, clips=clips_json(record.clip_list))
         values = {name: getattr(record, name) for name in _COLUMNS}
         cols = ", ".join(values)
         marks = ", ".join(f":{k}" for k in values)

@@ -23,7 +23,7 @@ SlowmoFactor = Annotated[
 ]
 
 #: Files an analysis can offer, by public name.
-FILE_NAMES = ("report.json", "steps.csv", "report.html", "overlay.mp4", "overlay_rear.mp4")
+FILE_NAMES = ("report.json", "steps.csv", "report.html", "overlay.mp4", "overlay_rear.mp4", "overlay_front.mp4")
 
 
 RunnerId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="A runner's id (from POST /api/runners).")]
@@ -55,6 +55,12 @@ class ClipInfo(BaseModel):
     container: str
 
 
+class SessionClip(ClipInfo):
+    """One clip of a session, with its role."""
+
+    role: str = Field(description="The clip's role in the session: side, rear or front.")
+
+
 class AnalysisSummary(BaseModel):
     """One analysis as listed: status, progress, options, clips, history figures and file URLs."""
 
@@ -72,6 +78,8 @@ class AnalysisSummary(BaseModel):
     slowmo_factor: float | None = None
     side_clip: ClipInfo
     rear_clip: ClipInfo | None = None
+    front_clip: ClipInfo | None = None
+    clips: list[SessionClip] = Field(default_factory=list, description="Every clip of the session, side first.")
     runner_id: str | None = None
     summary: dict[str, Any] = Field(default_factory=dict, description="View, cadence and flag codes when done.")
     files: dict[str, str] = Field(default_factory=dict, description="Download URLs of the files available.")
@@ -79,13 +87,9 @@ class AnalysisSummary(BaseModel):
     @classmethod
     def from_record(cls, record: Record, files: dict[str, str]) -> AnalysisSummary:
         """The summary of a stored record, with the download URLs ``files``."""
-        def clip(name: str | None, stored: str | None) -> ClipInfo | None:
-            if name is None or stored is None:
-                return None
-            return ClipInfo(name=name, container=stored.rsplit(".", 1)[-1])
-
-        side = clip(record.side_name, record.side_file)
-        assert side is not None
+        clips = [SessionClip(name=c.name, container=c.file.rsplit(".", 1)[-1], role=c.role) for c in record.clip_list]
+        by_role = {c.role: ClipInfo(name=c.name, container=c.container) for c in clips}
+        side = by_role.get("side") or ClipInfo(name=clips[0].name, container=clips[0].container)
         return cls(
             id=record.id,
             status=record.status,  # type: ignore[arg-type]
@@ -100,7 +104,9 @@ class AnalysisSummary(BaseModel):
             treadmill_speed_mps=record.treadmill_speed_mps,
             slowmo_factor=record.slowmo_factor,
             side_clip=side,
-            rear_clip=clip(record.rear_name, record.rear_file),
+            rear_clip=by_role.get("rear"),
+            front_clip=by_role.get("front"),
+            clips=clips,
             runner_id=record.runner_id,
             summary=record.summary_dict,
             files=files,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from starlette.datastructures import UploadFile
 
-from gait.web.db import Record, Store, now
+from gait.web.db import Clip, Record, Store, clips_json, now
 from gait.web.jobs import JobQueue
 from gait.web.limits import too_large_message
 from gait.web.schemas import FILE_NAMES, AnalysisOptions
@@ -27,7 +27,8 @@ OUTPUT_FILES = {
     "steps.csv": ("steps.csv", "text/csv; charset=utf-8"),
     "report.html": ("report.html", "text/html; charset=utf-8"),
     "overlay.mp4": ("overlay.mp4", "video/mp4"),
-    "overlay_rear.mp4": ("overlay_rear.mp4", "video/mp4"),  # two-view sessions only
+    "overlay_rear.mp4": ("overlay_rear.mp4", "video/mp4"),  # sessions with a rear clip
+    "overlay_front.mp4": ("overlay_front.mp4", "video/mp4"),  # sessions with a front clip
 }
 assert tuple(OUTPUT_FILES) == FILE_NAMES
 
@@ -80,8 +81,14 @@ class Services:
         """Names of the output files of :data:`OUTPUT_FILES` that the analysis has."""
         return [name for name in OUTPUT_FILES if self.output_path(record, name) is not None]
 
-    async def accept(self, side: UploadFile | None, rear: UploadFile | None, options: AnalysisOptions) -> Record:
-        """Store the clip(s) under generated names, add a queued record and queue it."""
+    async def accept(
+        self,
+        side: UploadFile | None,
+        rear: UploadFile | None,
+        options: AnalysisOptions,
+        front: UploadFile | None = None,
+    ) -> Record:
+        """Store the clips (a side clip, optionally a rear and a front clip), add a queued record, queue it."""
         if not _chosen(side):
             raise UploadError(422, "Choose the side-view clip to upload (form field 'file').")
         assert side is not None
@@ -96,20 +103,24 @@ class Services:
         try:
             budget = self.max_upload_bytes
             side_file, used = await self._save(side, folder, "side", budget, "side-view clip")
-            rear_file = None
-            if _chosen(rear):
-                assert rear is not None
-                rear_file, _ = await self._save(rear, folder, "rear", budget - used, "rear-view clip")
+            clips = [Clip("side", display_name(side.filename, "side clip"), str(side_file.relative_to(self.data_dir)))]
+            for role, upload in (("rear", rear), ("front", front)):
+                if _chosen(upload):
+                    assert upload is not None
+                    path, size = await self._save(upload, folder, role, budget - used, f"{role}-view clip")
+                    used += size
+                    name = display_name(upload.filename, f"{role} clip")
+                    clips.append(Clip(role, name, str(path.relative_to(self.data_dir))))
+            rear_clip = next((c for c in clips if c.role == "rear"), None)
             record = Record(
                 id=analysis_id,
                 created_at=now(),
                 status="queued",
-                side_name=display_name(side.filename, "side clip"),
-                side_file=str(side_file.relative_to(self.data_dir)),
-                rear_name=display_name(rear.filename, "rear clip")
-                if rear_file is not None and rear is not None
-                else None,
-                rear_file=None if rear_file is None else str(rear_file.relative_to(self.data_dir)),
+                side_name=clips[0].name,
+                side_file=clips[0].file,
+                rear_name=None if rear_clip is None else rear_clip.name,
+                rear_file=None if rear_clip is None else rear_clip.file,
+                clips=clips_json(clips),
                 runner_id=options.runner_id,
                 label=options.label or None,
                 height_cm=options.height_cm,

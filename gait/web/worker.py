@@ -26,20 +26,25 @@ STAGE_SPANS = {"pose": (0.0, 0.7), "analysis": (0.7, 0.75), "writing": (0.75, 0.
 
 
 def analyse_clips(
-    side: Path, rear: Path | None, out_dir: Path, *, height_cm: float | None, slowmo_factor: float | None,
+    clips_by_role: list[tuple[str, Path]], out_dir: Path, *, height_cm: float | None, slowmo_factor: float | None,
     video: bool, progress: Any = None,
 ) -> dict[str, Any]:
-    """Run the pipeline on the uploaded clip(s); returns the report (content of report.json).
+    """Run the pipeline on the uploaded clips; returns the report (content of report.json).
 
-    With a rear clip the two are analysed as one two-view session (one merged report, see
-    :func:`gait.pipeline.analyze`).
+    ``clips_by_role``: ``(role, path)``, the side clip first. With a rear or a front clip the clips are
+    analysed as one session (one merged report, see :func:`gait.pipeline.analyze`); a clip whose view
+    does not fit the field it was uploaded in is analysed by its detected view, with a note.
     """
     from gait.config import AnalysisConfig, ClipSpec
     from gait.pipeline import run_analysis
 
-    clips = [ClipSpec(p, height_cm=height_cm, slowmo_factor=slowmo_factor) for p in (side, rear) if p is not None]
+    roles = len(clips_by_role) > 1
+    clips = [
+        ClipSpec(p, height_cm=height_cm, slowmo_factor=slowmo_factor, role=role if roles else None)
+        for role, p in clips_by_role
+    ]
     session, _paths = run_analysis(clips, out_dir, AnalysisConfig(), progress=progress, video=video)
-    return session.report
+    return session.report.to_dict()
 
 
 def summarise(report: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +93,8 @@ class _ProgressWriter:
 def user_message(err: BaseException, record: Record) -> str:
     """The pipeline's one-sentence message, naming the user's file instead of the stored name."""
     message = str(err)
-    for stored, original in ((record.side_file, record.side_name), (record.rear_file, record.rear_name)):
+    for clip in record.clip_list:
+        stored, original = clip.file, clip.name
         if stored and original:
             message = message.replace(Path(stored).name, original)
     return message
@@ -173,8 +179,7 @@ def run_job(
     remove_earlier_runs(out_dir.parent, run)  # interrupted runs' partial outputs
     try:
         report = analyse_clips(
-            root / record.side_file,
-            None if record.rear_file is None else root / record.rear_file,
+            [(clip.role, root / clip.file) for clip in record.clip_list],
             out_dir,
             height_cm=record.height_cm,
             slowmo_factor=record.slowmo_factor,

@@ -55,7 +55,7 @@ def read_report(services: Services, record: Record) -> dict[str, Any] | None:
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Upload a clip (and optionally a rear-view clip) and queue its analysis",
+    summary="Upload a side-view clip (and optionally a rear-view and a front-view clip) and queue its analysis",
     responses={
         413: {"description": "Upload larger than GAIT_MAX_UPLOAD_MB"},
         415: {"description": "Not a video container (sniffed from content)"},
@@ -71,7 +71,13 @@ async def create_analysis(
     services: ServicesDep,
     file: Annotated[UploadFile, File(description="Side-view clip (MP4/MOV, Matroska/WebM or AVI).")],
     rear_file: Annotated[
-        UploadFile | None, File(description="Optional rear-view clip (stored; analysed once two-view analysis lands).")
+        UploadFile | None,
+        File(description="Optional rear-view clip of the same run: merged with the side clip into one session."),
+    ] = None,
+    front_file: Annotated[
+        UploadFile | None,
+        File(description="Optional front-view clip of the same run: gives the frontal-plane metrics without a "
+             "rear clip (or those only the front view gives)."),
     ] = None,
     label: Annotated[Label | None, Form()] = None,
     runner_id: Annotated[
@@ -90,7 +96,7 @@ async def create_analysis(
         slowmo_factor=slowmo_factor,
     )
     try:
-        record = await services.accept(file, rear_file, options)
+        record = await services.accept(file, rear_file, options, front=front_file)
     except UploadError as err:
         raise HTTPException(err.status_code, err.message) from None
     return Created(id=record.id, url=f"/api/analyses/{record.id}", page=f"/analyses/{record.id}")
@@ -158,7 +164,8 @@ def restore_events(services: ServicesDep, analysis_id: str) -> AnalysisDetail:
 
 @router.get(
     "/{analysis_id}/files/{name}",
-    summary="Download one result file: report.json, steps.csv, report.html, overlay.mp4 or overlay_rear.mp4",
+    summary="Download one result file: report.json, steps.csv, report.html, overlay.mp4, overlay_rear.mp4 or "
+    "overlay_front.mp4",
     responses={404: {}},
 )
 def get_file(

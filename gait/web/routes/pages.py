@@ -94,6 +94,7 @@ async def upload_form(
     services: ServicesDep,
     file: Annotated[UploadFile | None, File()] = None,
     rear_file: Annotated[UploadFile | None, File()] = None,
+    front_file: Annotated[UploadFile | None, File()] = None,
     label: Annotated[str | None, Form()] = None,
     height_cm: Annotated[str | None, Form()] = None,
     treadmill_speed_mps: Annotated[str | None, Form()] = None,
@@ -110,7 +111,7 @@ async def upload_form(
     }
     try:
         options = _options(fields)
-        record = await services.accept(file, rear_file, options)
+        record = await services.accept(file, rear_file, options, front=front_file)
     except ValidationError as err:
         return _index(request, services, error=_validation_message(err), status_code=422, form=fields)
     except UploadError as err:
@@ -129,7 +130,7 @@ def analysis_page(request: Request, services: ServicesDep, analysis_id: str) -> 
     from gait.web.corrections import is_corrected
 
     runner = services.store.get_runner(record.runner_id) if record.runner_id else None
-    editable = record.status == "done" and record.rear_file is None and "track.nc" in _run_files(services, record)
+    editable = record.status == "done" and not record.extra_clips and "track.nc" in _run_files(services, record)
     return render(
         request, "analysis.html",
         {"record": record, "report": report, "files": file_urls(services, record), "video_fps": video_fps,

@@ -36,7 +36,7 @@
     e.preventDefault();
     var data = new FormData(form);
     var total = 0;
-    ["file", "rear_file"].forEach(function (name) {
+    ["file", "rear_file", "front_file"].forEach(function (name) {
       var f = data.get(name);
       if (f && f.size) total += f.size; else if (f && !f.name) data.delete(name);
     });
