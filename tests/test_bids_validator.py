@@ -54,13 +54,6 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.skipif(_validator() is None, reason="the BIDS validator (npm bids-validator) is not installed")
-@pytest.mark.xfail(
-    strict=True,
-    reason="bids-validator 1.15 rejects two sidecars: *_channels.json reference_frame Levels.image has "
-    "SpatialAxes 'RU_' (must match ^[APLRSI_]{3}$, e.g. 'RS_') and RotationRule/RotationOrder 'n/a' (not "
-    "allowed; omit them), and *_motion.json has 'MiscChannelCount' (the key is 'MISCChannelCount'); "
-    "fix gait/export/_bids.py, then drop this mark",
-)
 def test_the_bids_validator_finds_no_errors(dataset: Path) -> None:
     validator = _validator()
     assert validator is not None

@@ -219,9 +219,7 @@ def _write_recording(rec: _Recording, root: Path, task: str) -> Path:
                 "Levels": {
                     REFERENCE_FRAME: {
                         "Description": REFERENCE_FRAME_DESCRIPTION,
-                        "SpatialAxes": "RU_",
-                        "RotationRule": "n/a",
-                        "RotationOrder": "n/a",
+                        "SpatialAxes": "RS_",  # x right, y up (superior); BIDS letters A/P/L/R/S/I
                     }
                 },
             },
@@ -249,7 +247,7 @@ def _write_recording(rec: _Recording, root: Path, task: str) -> Path:
             "SoftwareVersions": f"gait {attrs.get('gait_version') or 'unknown'}",
             "MotionChannelCount": len(channels),
             "POSChannelCount": n_pos,
-            "MiscChannelCount": len(channels) - n_pos,
+            "MISCChannelCount": len(channels) - n_pos,
             "TrackedPointsCount": len(names),
             "MissingValues": "n/a",
         },

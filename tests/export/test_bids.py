@@ -62,7 +62,7 @@ def test_motion_sidecar_has_what_the_specification_requires(analysis, dataset) -
     assert meta["SamplingFrequency"] == pytest.approx(30.0)
     assert meta["SamplingFrequencyEffective"] == pytest.approx(30.0)
     assert meta["RecordingDuration"] == pytest.approx(12.0)
-    assert meta["POSChannelCount"] == 66 and meta["MiscChannelCount"] == 33
+    assert meta["POSChannelCount"] == 66 and meta["MISCChannelCount"] == 33
     assert meta["MotionChannelCount"] == 99 and meta["TrackedPointsCount"] == 33
     assert analysis.cleaned.attrs["model_sha256"] in meta["ManufacturersModelName"]
     assert "MediaPipe" in meta["TrackingSystemName"]
@@ -91,7 +91,7 @@ def test_motion_samples_are_the_landmarks_in_px_with_y_up(analysis, dataset) -> 
     missing = np.isnan(pos[..., 0])
     assert missing.any() and data.iloc[:, : 2 * len(names) : 2].isna().to_numpy()[missing].all()
     levels = json.loads((folder / f"{STEM}_channels.json").read_text())
-    assert levels["reference_frame"]["Levels"]["image"]["SpatialAxes"] == "RU_"
+    assert levels["reference_frame"]["Levels"]["image"]["SpatialAxes"] == "RS_"
 
 
 def test_events_are_foot_strikes_and_offs_on_their_samples(analysis, dataset) -> None:
