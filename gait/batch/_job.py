@@ -91,13 +91,19 @@ class ClipTask:
     key: str  # content (both clips of a two-view session) + configuration hash
     path: str  # absolute path of the input
     config: AnalysisConfig
-    is_video: bool  # the input or its rear clip is a video (the pose model is needed)
-    rear: str | None = None  # absolute path of the rear-view clip of a two-view session
+    is_video: bool  # the input or one of its extra clips is a video (the pose model is needed)
+    #: ``(role, absolute path)`` of the session's other clips (``rear``, ``front``), in role order.
+    extras: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def rear(self) -> str | None:
+        """The rear-view clip of the session, if any."""
+        return next((p for role, p in self.extras if role == "rear"), None)
 
     @property
     def clips(self) -> tuple[Path, ...]:
-        """The row's files, as the job receives them: the clip, then the rear clip if any."""
-        return (Path(self.path),) if self.rear is None else (Path(self.path), Path(self.rear))
+        """The row's files, as the job receives them: the clip, then its extra clips in role order."""
+        return (Path(self.path), *(Path(p) for _, p in self.extras))
 
 
 @dataclass(frozen=True)
@@ -146,17 +152,17 @@ class PipelineJob:
 
     It writes ``report.json``, ``steps.csv``, ``report.html``, ``track.nc`` and, with ``video``,
     ``overlay.mp4`` (when the clip is available: video inputs, or tracks whose source video is
-    still where it was; it decodes and encodes the clip once more). With ``rear``, the two clips
-    are analysed as one two-view session: the merged report, both views' steps (``view`` column),
-    ``track_rear.nc`` and, with ``video``, ``overlay_rear.mp4`` as well. ``exports``: formats of
+    still where it was; it decodes and encodes the clip once more). With extra clips (``rear``,
+    ``front``), the clips are analysed as one session: the merged report, every view's steps
+    (``view`` column), ``track_<role>.nc`` and, with ``video``, ``overlay_<role>.mp4`` as well. ``exports``: formats of
     :func:`gait.export.write_exports` written into the clip's folder too.
     """
 
     video: bool = True
     exports: tuple[str, ...] = ()
 
-    #: A row may be one clip or a side and a rear clip (a two-view session).
-    max_clips = 2
+    #: A row may be one clip, or a side clip with a rear and/or a front clip (a session of views).
+    max_clips = 3
     #: Identity of the analysis (not of the optional outputs) for the result key.
     cache_id = "gait.pipeline.run_analysis"
 
@@ -179,7 +185,7 @@ class PipelineJob:
         from gait.pipeline import run_analysis
 
         session, _ = run_analysis(list(clips), out_dir, config, video=self.video, exports=self.exports)
-        return session.report, session.metrics.steps
+        return session.report.to_dict(), session.metrics.steps
 
 
 def max_clips(job: Job) -> int:

@@ -119,18 +119,22 @@ class Item:
     settings: dict[str, Any] = field(default_factory=dict)
     unreadable: Failed | None = None
     rear_sha256: str = ""
+    front_sha256: str = ""
 
     def done(self) -> Done:
         assert self.task is not None
-        return Done(self.entry, self.task.name, self.file_sha256, self.settings, self.rear_sha256)
+        return Done(
+            self.entry, self.task.name, self.file_sha256, self.settings, self.rear_sha256, self.front_sha256
+        )
 
 
 def _unreadable(
-    entry: ClipEntry, error_type: str, what: str, fix: str, *, rear: bool = False
+    entry: ClipEntry, error_type: str, what: str, fix: str, *, role: str | None = None
 ) -> Item:
     name = clip_name(entry.path.stem, "-" * 10, entry.subject, entry.session)
-    if rear:
-        reason = f"Rear file '{entry.rear_label}' {what}; {fix} in the rear column."
+    if role is not None:
+        label = next(lab for r, _, lab in entry.extra_clips if r == role)
+        reason = f"{role.capitalize()} file '{label}' {what}; {fix} in the {role} column."
     else:
         reason = f"File '{entry.label}' {what}; {fix}."
     return Item(entry, None, unreadable=Failed(entry, name, error_type, reason))
@@ -154,7 +158,15 @@ def _problem(path: Path) -> tuple[str, str, str] | None:
 
 def _same_row(a: ClipEntry, b: ClipEntry) -> bool:
     return (
-        dataclasses.replace(b, label=a.label, path=a.path, rear=a.rear, rear_label=a.rear_label)
+        dataclasses.replace(
+            b,
+            label=a.label,
+            path=a.path,
+            rear=a.rear,
+            rear_label=a.rear_label,
+            front=a.front,
+            front_label=a.front_label,
+        )
         == a
     )
 
@@ -180,10 +192,10 @@ def _duplicate(first: ClipEntry, later: ClipEntry, name: str, notes: dict[str, s
     fields = [
         f.name
         for f in dataclasses.fields(ClipEntry)
-        if f.name not in ("path", "label", "rear", "extra")
+        if f.name not in ("path", "label", "rear", "front", "extra")
     ]
     differ = [
-        n.replace("rear_label", "rear") for n in fields if getattr(first, n) != getattr(later, n)
+        n.removesuffix("_label") for n in fields if getattr(first, n) != getattr(later, n)
     ]
     differ += [k for (k, v), (_, w) in zip(first.extra, later.extra, strict=True) if v != w]
     raise BatchInputError(
@@ -215,9 +227,14 @@ def plan(
     files = _file_contents(config, cache)
     for entry in entries:
         problem = _problem(entry.path)
-        rear_problem = None if entry.rear is None or problem else _problem(entry.rear)
-        if problem or rear_problem:
-            items.append(_unreadable(entry, *(problem or rear_problem), rear=problem is None))
+        if problem:
+            items.append(_unreadable(entry, *problem))
+            continue
+        extra_problem = next(
+            ((role, p) for role, path, _ in entry.extra_clips if (p := _problem(path)) is not None), None
+        )
+        if extra_problem:
+            items.append(_unreadable(entry, *extra_problem[1], role=extra_problem[0]))
             continue
         try:
             sha = cache.sha256(entry.path)
@@ -228,8 +245,10 @@ def plan(
                 )
             )
             continue
+        shas: dict[str, str] = {}
         try:
-            rear_sha = None if entry.rear is None else cache.sha256(entry.rear)
+            for role, path, _ in entry.extra_clips:
+                shas[role] = cache.sha256(path)
         except OSError as err:
             items.append(
                 _unreadable(
@@ -237,25 +256,39 @@ def plan(
                     type(err).__name__,
                     f"cannot be read ({err.strerror})",
                     "check the path",
-                    rear=True,
+                    role=role,
                 )
             )
             continue
         cfg = clip_config(config, entry, warnings)
-        key = result_key(sha, config_hash({**cfg.to_dict(), "file_sha256": files}, jid), rear_sha)
+        key = result_key(
+            sha,
+            config_hash({**cfg.to_dict(), "file_sha256": files}, jid),
+            shas.get("rear"),
+            front_sha256=shas.get("front"),
+        )
         name = clip_name(entry.path.stem, key, entry.subject, entry.session)
         if name in owners:
             _duplicate(owners[name], entry, name, notes)
             continue
         owners[name] = entry
-        rear = None if entry.rear is None else str(entry.rear)
+        extras = tuple((role, str(path)) for role, path, _ in entry.extra_clips)
         task = tasks.setdefault(
-            name, ClipTask(name, key, str(entry.path), cfg, entry.is_video, rear=rear)
+            name, ClipTask(name, key, str(entry.path), cfg, entry.is_video, extras=extras)
         )
         shown = {
             col: getattr(entry, n) if getattr(entry, n) is not None else _setting(cfg, n)
             for n, col in SHOWN_SETTINGS.items()
         }
-        items.append(Item(entry, task, sha, shown, rear_sha256=rear_sha or ""))
+        items.append(
+            Item(
+                entry,
+                task,
+                sha,
+                shown,
+                rear_sha256=shas.get("rear", ""),
+                front_sha256=shas.get("front", ""),
+            )
+        )
     cache.save()
     return items, warnings | set(notes.values())

@@ -79,6 +79,7 @@ def clip_marker(task: ClipTask, outcome: ClipOutcome, job: Job, label: str) -> d
         "path": label,
         "source": task.path,
         "rear_source": task.rear,
+        **{f"{role}_source": p for role, p in task.extras if role != "rear"},
         "gait_version": __version__,
         "job": job_id(job),
         "requested": sorted(requested(job)),

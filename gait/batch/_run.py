@@ -139,7 +139,7 @@ class _Run:
                 self.status[task.name] = "todo"
                 self.todo.append(task)
         # Largest files first: a long clip started last would leave the other workers idle at the end.
-        self.todo.sort(key=lambda t: -(_size(t.path) + _size(t.rear)))
+        self.todo.sort(key=lambda t: -sum(_size(str(p)) for p in t.clips))
 
     def planned(self, notes: Sequence[str] = ()) -> None:
         self.failed_so_far = self.count(Failed)
@@ -232,8 +232,9 @@ def _preflight(run: _Run, config: AnalysisConfig) -> tuple[str, ...]:
     most = max((len(t.clips) for t in run.todo), default=1)
     if most > max_clips(run.job):
         raise BatchInputError(
-            f"The manifest has rear clips but the job {job_id(run.job)} takes one clip per row "
-            "(no max_clips = 2); remove the rear column or use a job that analyses two-view sessions."
+            f"The manifest has rows of {most} clips (rear or front columns) but the job {job_id(run.job)} takes "
+            f"{'one clip' if max_clips(run.job) == 1 else f'{max_clips(run.job)} clips'} per row (its max_clips); "
+            "remove those columns or use a job that analyses sessions of several views."
         )
     video = isinstance(run.job, PipelineJob) and any(t.is_video for t in run.todo)
     return prepare(config, video=video).rules.codes

@@ -58,13 +58,18 @@ def config_hash(config_dict: Mapping[str, Any], job: str) -> str:
     ).hexdigest()
 
 
-def result_key(content_sha256: str, cfg_hash: str, rear_sha256: str | None = None) -> str:
+def result_key(
+    content_sha256: str, cfg_hash: str, rear_sha256: str | None = None, *, front_sha256: str | None = None
+) -> str:
     """Key of a clip's result.
 
     The same file content (of both files, for a two-view session) and the same configuration give the same
     key.
     """
+    # a side+rear row keeps the key of the stores made before front clips existed
     content = content_sha256 if rear_sha256 is None else f"{content_sha256}+rear:{rear_sha256}"
+    if front_sha256 is not None:
+        content = f"{content}+front:{front_sha256}"
     return hashlib.sha256(f"{content}:{cfg_hash}".encode()).hexdigest()
 
 

@@ -41,8 +41,8 @@ from gait.batch._store import Store, write_atomic
 from gait.batch.manifest import ClipEntry
 
 ID_COLUMNS = ("clip_id", "path", "subject", "session")
-#: First columns of ``clips``: the ids and the rear clip of a two-view row (empty for single clips).
-CLIP_COLUMNS = (*ID_COLUMNS, "rear")
+#: First columns of ``clips``: the ids and the rear and front clips of a session's row (empty for single clips).
+CLIP_COLUMNS = (*ID_COLUMNS, "rear", "front")
 METRIC_FIELDS = ("value", "unit", "n", "sd", "uncertainty", "confidence", "note")
 FAILURE_COLUMNS = (*CLIP_COLUMNS, "error_type", "reason")
 #: Columns whose type must not depend on the data (an all-empty column would otherwise be untyped).
@@ -65,6 +65,8 @@ _TEXT = {
     "file_sha256",
     "rear",
     "rear_sha256",
+    "front",
+    "front_sha256",
     "view",
     "manifest_view",
     "direction",
@@ -88,7 +90,8 @@ class Done:
     name: str
     file_sha256: str
     settings: dict[str, Any]  # per-clip height_cm and treadmill_speed_mps in effect
-    rear_sha256: str = ""  # of the rear clip of a two-view row
+    rear_sha256: str = ""  # of the rear clip of a session's row
+    front_sha256: str = ""  # of the front clip of a session's row
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,16 @@ def _clip_row(
     done: Done, report: dict[str, Any], steps: pd.DataFrame, codes: Sequence[str]
 ) -> dict[str, Any]:
     clip = report.get("clip", {})
-    row = {**_ids(done.entry, done.name), "rear": done.entry.rear_label, **dict(done.entry.extra)}
+    row = {
+        **_ids(done.entry, done.name),
+        "rear": done.entry.rear_label,
+        "front": done.entry.front_label,
+        **dict(done.entry.extra),
+    }
     row.update(
         file_sha256=done.file_sha256,
         rear_sha256=done.rear_sha256 or None,
+        front_sha256=done.front_sha256 or None,
         view=report.get("view"),
         direction=report.get("direction"),
         running=report.get("running"),
@@ -197,6 +206,7 @@ def build_tables(
                 {
                     **_ids(res.entry, res.name),
                     "rear": res.entry.rear_label,
+                    "front": res.entry.front_label,
                     "error_type": res.error_type,
                     "reason": res.reason,
                 }

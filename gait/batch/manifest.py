@@ -61,6 +61,7 @@ FOLDER_TRACK_SUFFIXES = (".nc",)
 KNOWN_COLUMNS = (
     "path",
     "rear",
+    "front",
     "subject",
     "session",
     "view",
@@ -74,10 +75,12 @@ RESERVED_COLUMNS = frozenset(
         "clip_id",
         "path",
         "rear",
+        "front",
         "subject",
         "session",
         "file_sha256",
         "rear_sha256",
+        "front_sha256",
         "view",
         "direction",
         "running",
@@ -119,6 +122,8 @@ class ClipEntry:
     rear, rear_label
         Absolute path of the rear-view clip of a two-view session, and its text as written in the
         manifest; ``None`` for a single clip.
+    front, front_label
+        The same for a front-view clip of the session (``front`` column).
     """
 
     path: Path
@@ -132,13 +137,26 @@ class ClipEntry:
     extra: tuple[tuple[str, str], ...] = field(default=())
     rear: Path | None = None
     rear_label: str | None = None
+    front: Path | None = None
+    front_label: str | None = None
+
+    @property
+    def extra_clips(self) -> tuple[tuple[str, Path, str], ...]:
+        """``(role, path, label)`` of the row's clips beside ``path``: rear, then front."""
+        return tuple(
+            (role, p, label or str(p))
+            for role, p, label in (
+                ("rear", self.rear, self.rear_label),
+                ("front", self.front, self.front_label),
+            )
+            if p is not None
+        )
 
     @property
     def is_video(self) -> bool:
-        """The clip, or its rear clip, is a video (its analysis runs the pose model)."""
-        return any(
-            p is not None and p.suffix.lower() in VIDEO_SUFFIXES for p in (self.path, self.rear)
-        )
+        """The clip, or one of its extra clips, is a video (its analysis runs the pose model)."""
+        paths = (self.path, *(p for _, p, _ in self.extra_clips))
+        return any(p.suffix.lower() in VIDEO_SUFFIXES for p in paths)
 
 
 def _suffixes(inputs: Inputs) -> tuple[str, ...]:
@@ -209,6 +227,7 @@ def _entry(row: dict[str, str], base: Path, where: str, extras: list[str]) -> Cl
     if text == "":
         raise BatchInputError(f"{where}: the path is empty.")
     rear = row.get("rear", "") or None
+    front = row.get("front", "") or None
     view = row.get("view", "") or None
     if view is not None and view not in VIEWS:
         raise BatchInputError(f"{where}: view '{view}' is not one of {', '.join(VIEWS)}.")
@@ -226,6 +245,8 @@ def _entry(row: dict[str, str], base: Path, where: str, extras: list[str]) -> Cl
         extra=tuple((name, row.get(name, "")) for name in extras),
         rear=None if rear is None else _resolve(rear, base),
         rear_label=rear,
+        front=None if front is None else _resolve(front, base),
+        front_label=front,
     )
 
 

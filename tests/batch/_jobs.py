@@ -117,7 +117,7 @@ class FakeJob:
     def requested_outputs(self) -> frozenset[str]:
         return frozenset(["report.html"] if self.html else [])
 
-    max_clips = 2
+    max_clips = 3
 
     def __call__(
         self, clips: tuple[Path, ...], out_dir: Path, config
@@ -125,7 +125,7 @@ class FakeJob:
         path, rear = clips[0], (clips[1] if len(clips) > 1 else None)
         if self.log_dir is not None:
             with open(Path(self.log_dir) / "calls.log", "a") as fh:
-                fh.write(path.name + ("" if rear is None else f"+{rear.name}") + "\n")
+                fh.write("+".join(c.name for c in clips) + "\n")
         spec = _spec(path)
         rear_spec = None if rear is None else _spec(rear)
         time.sleep(float(spec.get("sleep", 0.0)))
