@@ -42,7 +42,7 @@ import xarray as xr
 from gait.bounds import check_option
 from gait.errors import ConfigError, InvalidTrackError, file_problem
 from gait.skeleton import KEYPOINTS
-from gait.track import _foreign
+from gait.track import _foreign, _tools
 from gait.track._model import PoseTrack, from_numpy, validate_track
 
 _READ_ERRORS = (OSError, ValueError, TypeError, KeyError, IndexError, RuntimeError, UnicodeError)
@@ -116,7 +116,9 @@ def load_track(
     ----------
     path
         A ``.nc`` or ``.csv`` file, a ``.trc`` marker file (Sports2D, Pose2Sim, OpenSim), or a
-        folder of OpenPose ``*_keypoints.json`` files (see :mod:`gait.track._foreign`).
+        folder of OpenPose ``*_keypoints.json`` files (see :mod:`gait.track._foreign`); a
+        DeepLabCut / LightningPose ``.csv`` or ``.h5``, a SLEAP ``.slp`` or ``.analysis.h5``, or
+        an NWB ``.nwb`` with ndx-pose (see :mod:`gait.track._tools`).
     image_size_px
         CSV, TRC and OpenPose: ``(width, height)`` of the displayed image. Overrides the size
         stored in the file. When neither is there, the size is inferred as the ceiling of the
@@ -508,6 +510,8 @@ def _csv_image_size(
 
 
 def _read_csv(path: Path, options: _LoadOptions) -> PoseTrack:
+    if _tools.is_dlc_csv(path):  # DeepLabCut / LightningPose
+        return _read_tool(path, options, _tools.read_dlc_csv)
     attrs, table = _read_table(path)
     if len(table) == 0:
         raise _cannot_read(path, "it has a header row but no frames; export the pose data again")
@@ -590,11 +594,27 @@ def _read_openpose(path: Path, options: _LoadOptions) -> PoseTrack:
     return _foreign_track(path, options, fields)
 
 
+def _read_tool(path: Path, options: _LoadOptions, reader: Callable[..., dict[str, Any]]) -> PoseTrack:
+    """DeepLabCut, LightningPose, SLEAP and NWB files (see :mod:`gait.track._tools`)."""
+    try:
+        fields = reader(path, options.fps)
+    except UnicodeDecodeError as exc:
+        raise _cannot_read(path, "it is not UTF-8 text; export the file again") from exc
+    except _foreign.ForeignFormatError as err:
+        raise _cannot_read(path, str(err)) from err
+    except OSError as exc:
+        raise _cannot_read(path, "it is not a readable HDF5 file; export it again") from exc
+    return _foreign_track(path, options, fields)
+
+
 #: Track files by suffix (lower case); ``write=None``: read only.
 _FORMATS: dict[str, _Format] = {
     ".nc": _Format(read=_read_nc, write=_write_nc),
     ".csv": _Format(read=_read_csv, write=_write_csv),
     ".trc": _Format(read=_read_trc),
+    ".h5": _Format(read=lambda p, o: _read_tool(p, o, _tools.read_h5)),  # DeepLabCut, SLEAP analysis
+    ".slp": _Format(read=lambda p, o: _read_tool(p, o, _tools.read_slp)),  # SLEAP
+    ".nwb": _Format(read=lambda p, o: _read_tool(p, o, _tools.read_nwb)),  # ndx-pose
 }
 #: Folders read as tracks: ``(does this folder hold the format?, format)``, tried in order.
 _FOLDER_FORMATS: tuple[tuple[Callable[[Path], bool], _Format], ...] = (
