@@ -93,6 +93,9 @@ def pose(
     clean: Annotated[
         bool, typer.Option(help="Also clean the track (mask, fill gaps, low-pass, fix leg swaps).")
     ] = False,
+    backend: Annotated[
+        str, typer.Option(help="Pose backend: mediapipe (reference) or litert (same models, faster).")
+    ] = "mediapipe",
     rotate: Annotated[
         str,
         typer.Option(
@@ -113,7 +116,9 @@ def pose(
     config = replace(
         base,
         slowmo_factor=slowmo_factor,
-        pose=replace(base.pose, model=model, num_poses=num_poses, workers=workers, rotate_deg=rotate),
+        pose=replace(
+            base.pose, model=model, num_poses=num_poses, workers=workers, rotate_deg=rotate, backend=backend
+        ),
     )
     progress = _StageProgress()
     try:
@@ -183,6 +188,9 @@ def analyze(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes for the pose model (default: 2 on long clips).")
     ] = None,
+    backend: Annotated[
+        str, typer.Option(help="Pose backend: mediapipe (reference) or litert (same models, faster).")
+    ] = "mediapipe",
     rotate: Annotated[
         str,
         typer.Option(
@@ -220,7 +228,7 @@ def analyze(
     base = AnalysisConfig()
     config = replace(
         base,
-        pose=replace(base.pose, model=model, workers=workers, rotate_deg=rotate),
+        pose=replace(base.pose, model=model, workers=workers, rotate_deg=rotate, backend=backend),
         view=view,
         rules_path=None if rules is None else str(rules),
     )
@@ -243,15 +251,15 @@ def analyze(
     finally:
         progress.close()
     report = session.report
-    cadence = report["metrics"].get("cadence_spm", {}).get("value")
-    flags = ", ".join(f["code"] for f in report["flags"]) or "none"
+    cadence = report.metric_value("cadence_spm")
+    flags = ", ".join(f.code for f in report.flags) or "none"
     typer.echo(
-        f"{output}: view {report['view']}, {len(report['events'])} events, "
+        f"{output}: view {report.view}, {len(report.events)} events, "
         + (f"cadence {cadence:.1f} steps/min, " if cadence is not None else "no running cadence, ")
         + f"flags: {flags}"
     )
-    for note in report["quality"]:
-        typer.echo(f"  note: {note['message']}")
+    for note in report.quality:
+        typer.echo(f"  note: {note.message}")
     typer.echo("  wrote " + ", ".join(p.name for p in paths.values()))
 
 
@@ -275,11 +283,12 @@ def _analyze_with_events(
     analysis = reanalyze_with_events(load_stored_track(source), table, config)
     paths = write_outputs(analysis, output, video=video)
     report = analysis.report
-    cadence = report["metrics"].get("cadence_spm", {}).get("value")
-    fixed = report["provenance"]["event_corrections"]
+    cadence = report.metric_value("cadence_spm")
+    fixed = report.provenance.event_corrections
+    n_by_hand, n_removed = (len(fixed.by_hand), len(fixed.removed)) if fixed is not None else (0, 0)
     typer.echo(
-        f"{output}: view {report['view']}, {len(report['events'])} events ({len(fixed['by_hand'])} placed by hand, "
-        f"{len(fixed['removed'])} removed), "
+        f"{output}: view {report.view}, {len(report.events)} events ({n_by_hand} placed by hand, "
+        f"{n_removed} removed), "
         + (f"cadence {cadence:.1f} steps/min" if cadence is not None else "no running cadence")
     )
     typer.echo("  wrote " + ", ".join(p.name for p in paths.values()))
