@@ -22,7 +22,7 @@ from gait.pipeline._analyze import (
     prepare,
 )
 from gait.pipeline._corrections import HAND_EVENT_COLUMNS, read_events_csv, reanalyze_with_events
-from gait.pipeline._session import assign_roles, merge_session, role_configs
+from gait.pipeline._session import assign_roles, assign_views, merge_session, merge_views, role_configs
 from gait.pipeline._tools import (
     MODEL_NAMES,
     bids_label,
@@ -63,6 +63,7 @@ __all__ = [
     "analyze_track",
     "as_specs",
     "assign_roles",
+    "assign_views",
     "bids_label",
     "check_export_formats",
     "export_file_names",
@@ -71,6 +72,7 @@ __all__ = [
     "load_source",
     "load_stored_track",
     "merge_session",
+    "merge_views",
     "methods_for",
     "model_status",
     "pose_clip",

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from gait.config import AnalysisConfig, ClipSpec
+from gait.config import ROLES, AnalysisConfig, ClipSpec
 from gait.errors import ClipTooShortError, ConfigError, GaitError
 from gait.events import GaitEvents, with_slowmo_hint
 from gait.flags import FatigueResult, FlagResult, RuleSet, compare_fatigue, evaluate_flags, load_rules
 from gait.metrics import GaitMetrics, speed_metrics
 from gait.notes import QualityNote
-from gait.pipeline._session import merge_session, role_configs, single_session
+from gait.pipeline._session import merge_views, role_configs, single_session
 from gait.pipeline._types import Analysis, Session
 from gait.pipeline._views import methods_for
 from gait.pose import estimate_pose, resolve_model
@@ -366,8 +366,10 @@ def analyze(
     Parameters
     ----------
     clips
-        A clip or track path, a :class:`gait.config.ClipSpec`, or a sequence of them (at most two:
-        a side clip and a rear clip of the same run; need not be synchronised).
+        A clip or track path, a :class:`gait.config.ClipSpec`, or a sequence of them (a side clip
+        and at most a rear and a front clip of the same run; need not be synchronised). Roles come
+        from each spec's ``role``, else by position and the detected views
+        (:func:`gait.pipeline.assign_views`).
     config
         The analysis settings; each clip's own values (:class:`ClipSpec`) take precedence. With
         two clips, ``config.view`` forces the view of the clip whose role it names
@@ -381,10 +383,15 @@ def analyze(
         A user-level problem with any clip (one sentence), or more than two clips.
     """
     specs = as_specs(clips)
-    if not 1 <= len(specs) <= 2:
-        raise ConfigError(f"A session takes one clip or two (a side and a rear clip of one run), got {len(specs)}.")
+    if not 1 <= len(specs) <= len(ROLES):
+        raise ConfigError(
+            f"A session takes one to {len(ROLES)} clips (a side clip and a rear and a front clip of one run), "
+            f"got {len(specs)}."
+        )
     prepared = prepared or prepare(config, specs)
-    bases = role_configs(config) if len(specs) == 2 else (config,)
+    given = [spec.role for spec in specs]
+    expected = [r or ("side" if i == 0 else ROLES[i]) for i, r in enumerate(given)]
+    bases = role_configs(config, expected) if len(specs) > 1 else (config,)
     analyses = [
         analyze_clip(spec.path, spec.config(base), rules=prepared.rules, progress=_share(progress, i, len(specs)))
         for i, (spec, base) in enumerate(zip(specs, bases, strict=True))
@@ -394,7 +401,7 @@ def analyze(
     names = tuple(spec.path.name for spec in specs)
     # the session's provenance records the options as the user gave them (the first clip's values)
     user = replace(specs[0].config(config), view=config.view)
-    return merge_session(analyses[0], analyses[1], user, rules=prepared.rules, names=(names[0], names[1]))
+    return merge_views(analyses, user, rules=prepared.rules, names=names, roles=given if any(given) else None)
 
 
 __all__ = [

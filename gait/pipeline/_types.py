@@ -55,11 +55,12 @@ class Session:
     analyses
         One :class:`Analysis` per clip, in role order (the side clip first).
     roles
-        Each analysis's role: ``"side"`` or ``"rear"`` (from the detected views; a pair given the
-        wrong way round is swapped, with a note).
+        Each analysis's role: ``"side"``, ``"rear"`` or ``"front"`` (as given, else from the
+        detected views; a side clip given in a frontal role is swapped, with a note).
     metrics
         The merged metrics (each view's own for one clip): side-view metrics from the side clip,
-        rear-view metrics from the rear clip, the first clip's foot strike, every view's steps
+        frontal-plane metrics from the rear clip (the front clip for what only it gives), the first
+        clip's foot strike, every view's steps
         (``view`` column first in a multi-view session) and all quality notes.
     source_views
         Metric name -> the view it was measured in.

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from gait.config import AnalysisConfig, ClipSpec
 from gait.errors import ConfigError
 from gait.metrics import FRONT_REPORTED, REAR_METRICS
 from gait.pipeline import analyze, role_configs
+from gait.report import SCHEMA_FILE
 from gait.track import save_track
 
 
@@ -34,6 +37,9 @@ def test_side_and_front_take_the_frontal_metrics_from_the_front_clip(clips, fron
     assert frontal and all(session.source_views[n] == "front" for n in frontal)
     assert session.source_views["cadence_spm"] == "side_left"
     assert any(q.message.startswith("Front clip: ") for q in session.metrics.quality)
+    doc = session.report.to_dict()
+    jsonschema.validate(doc, json.loads(SCHEMA_FILE.read_text()))
+    assert doc["session"]["cadence_front_spm"] == pytest.approx(doc["session"]["cadence_side_spm"], abs=2)
 
 
 def test_three_views_in_any_order(clips, front) -> None:
@@ -50,7 +56,10 @@ def test_three_views_in_any_order(clips, front) -> None:
             assert view == "side_left", name
     from_front = {n for n, v in session.source_views.items() if v == "front"}
     assert from_front == (FRONT_REPORTED - REAR_METRICS) & set(session.analyses[2].metrics.metrics)
-    block = session.report.to_dict()["session"] if hasattr(session.report, "to_dict") else session.report["session"]
+    doc = session.report.to_dict()
+    jsonschema.validate(doc, json.loads(SCHEMA_FILE.read_text()))
+    assert doc["view"] == "side_left+rear+front" and [v["role"] for v in doc["views"]] == ["side", "rear", "front"]
+    block = doc["session"]
     assert block["cadence_side_spm"] == pytest.approx(157, abs=2)
     assert abs(block["cadence_diff_spm"]) < 1.0 and abs(block["cadence_diff_front_spm"]) < 1.0
     assert set(session.metrics.steps["view"]) == {"side_left", "rear", "front"}
