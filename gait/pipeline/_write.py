@@ -62,8 +62,8 @@ def write_outputs(
     One clip: ``track.nc`` and ``overlay.mp4``. A session of several views: the first clip's as
     above and each further clip's with its role as suffix (``track_rear.nc``, ``overlay_rear.mp4``);
     ``steps.csv`` holds every view's steps (``view`` column), ``report.html`` lists the merged
-    metrics and flags, draws the rear clip's pelvis and hip curves and the other plots and the step
-    table from the first clip. Overlays are drawn only for clips that are available (not for
+    metrics and flags, draws the rear clip's (else the front clip's) pelvis and hip curves and the
+    other plots and the step table from the first clip. Overlays are drawn only for clips that are available (not for
     track-file input) and when ``video`` is true. Every file is written under a temporary name and
     renamed when complete.
     """
@@ -87,7 +87,7 @@ def write_outputs(
         key = f"track{_suffix(i, role)}"
         paths[key] = out / f"{key}.nc"
         save_track(analysis.track, paths[key])
-    rear = session.rear if session and session.multi_view else None
+    rear = (session.rear or session.role("front")) if session and session.multi_view else None
     html_report = report
     rear_plot = None
     if rear is not None:

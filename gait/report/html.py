@@ -174,15 +174,20 @@ def _events_frame(events: Sequence[EventRow]) -> pd.DataFrame:
     return pd.DataFrame([e.to_dict() for e in events], columns=list(EVENT_COLUMNS))
 
 
+def _frontal_view(rows: Sequence[EventRow]) -> str:
+    """The view of a session's frontal clip from its event rows: ``"front"`` or ``"rear"``."""
+    return "front" if rows and rows[0].view == "front" else "rear"
+
+
 def _rear_cycle_plot(rear: tuple[Any, Sequence[EventRow]] | None) -> str | None:
-    """Pelvic drop and hip adduction over the gait cycle of a session's rear clip."""
+    """Pelvic drop and hip adduction over the gait cycle of a session's rear (or front) clip."""
     if rear is None:
         return None
     track, rear_events = rear
     events = _events_frame(rear_events)
     if not len(events):
         return None
-    return cycle_plot(cycle_summary(track, events, "", rear=True), REAR_PANELS)
+    return cycle_plot(cycle_summary(track, events, "", rear=True, view=_frontal_view(rear_events)), REAR_PANELS)
 
 
 def render_html(
@@ -195,8 +200,9 @@ def render_html(
 ) -> str:
     """The HTML report for ``report``, drawn from the cleaned ``track``.
 
-    ``rear``: the cleaned track and the events (the report's rows) of a two-view session's rear
-    clip, for its cycle plot; everything else is drawn from the side clip.
+    ``rear``: the cleaned track and the events (the report's rows) of a session's rear clip (or
+    its front clip when it has no rear one), for its cycle plot; everything else is drawn from the
+    side clip.
     """
     events = _events_frame(report.events)
     direction = report.direction or "image_left"
@@ -215,7 +221,8 @@ def render_html(
         ("cycle", cycle_title, cycle_svg if len(events) else None),
         (
             "rear_cycle",
-            "Rear view: pelvic drop and hip adduction over the gait cycle (mean, shaded: +-1 SD)",
+            f"{_frontal_view(rear[1] if rear else ()).capitalize()} view: pelvic drop and hip adduction over the "
+            "gait cycle (mean, shaded: +-1 SD)",
             _rear_cycle_plot(rear),
         ),
         ("over_clip", "Step rate and contact time over the clip", over_clip_plot(steps)),

@@ -11,7 +11,7 @@ import pytest
 from gait.config import AnalysisConfig, ClipSpec
 from gait.errors import ConfigError
 from gait.metrics import FRONT_REPORTED, REAR_METRICS
-from gait.pipeline import analyze, role_configs
+from gait.pipeline import analyze, role_configs, write_outputs
 from gait.report import SCHEMA_FILE
 from gait.track import save_track
 
@@ -88,3 +88,11 @@ def test_view_override_goes_to_the_role_it_names() -> None:
     assert [c.view for c in configs] == [None, "front"]  # a pair: the rear clip's, as before
     configs = role_configs(AnalysisConfig(view="side_left"), ("side", "rear", "front"))
     assert [c.view for c in configs] == ["side_left", None, None]
+
+
+def test_a_side_and_front_session_draws_the_front_clips_frontal_curves(clips, front, tmp_path) -> None:
+    session = analyze([clips["side"], front])
+    paths = write_outputs(session, tmp_path, video=False)
+    html = paths["html"].read_text()
+    assert "Front view: pelvic drop and hip adduction" in html and "Rear view: pelvic drop" not in html
+    assert (tmp_path / "track_front.nc").is_file()
