@@ -6,10 +6,12 @@ import json
 import multiprocessing as mp_proc
 import numbers
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -154,12 +156,21 @@ def _init_worker(counter: object, pool_size: int = 1) -> None:
 
 
 def _run_chunk(
-    meta: VideoMeta, model_path: Path, params: PoseParams, start: int, stop: int, first: int, rotate_deg: int = 0
+    meta: VideoMeta,
+    model_path: Path,
+    params: PoseParams,
+    start: int,
+    stop: int,
+    first: int,
+    rotate_deg: int = 0,
+    counter: Any = None,
 ) -> _Chunk:
     """Infer frames ``start..stop`` turned ``rotate_deg`` clockwise.
 
-    Frames before ``first`` only warm up the tracker and are dropped.
+    Frames before ``first`` only warm up the tracker and are dropped. Each frame kept adds one to
+    ``counter`` (default: the pool worker's shared counter, when there is one).
     """
+    counter = _counter if counter is None else counter
     from gait.pose._native import native_logs_silenced
 
     if params.backend == "litert":  # does not import mediapipe (~1-3 s of start-up)
@@ -195,9 +206,9 @@ def _run_chunk(
             if frame.index >= first:
                 i = frame.index - first
                 image[i], world[i], dup[i], got[i] = img, wld, frame.duplicate, True
-                if _counter is not None:
-                    with _counter.get_lock():
-                        _counter.value += 1
+                if counter is not None:
+                    with counter.get_lock():
+                        counter.value += 1
     return _Chunk(np.arange(first, stop)[got], image[got], world[got], dup[got])
 
 
@@ -213,12 +224,58 @@ def _choose_workers(params: PoseParams, n_frames: int) -> int:
     return 2 if (os.cpu_count() or 1) >= 2 and n_frames >= MIN_FRAMES_FOR_SPLIT else 1
 
 
+class _LocalCounter:
+    """Frames done by a chunk run in this process (the pool's shared ``Value`` has the same interface)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def get_lock(self) -> threading.Lock:
+        return self._lock
+
+
+def _run_here(
+    meta: VideoMeta,
+    model_path: Path,
+    params: PoseParams,
+    part: tuple[int, int, int],
+    rotate_deg: int,
+    progress: Progress | None,
+) -> _Chunk:
+    """One chunk in this process, with no worker to start.
+
+    A spawned worker re-imports numpy, PyAV and the model's runtime (1-3 s of a short clip). With
+    ``progress``, the chunk runs in a thread and this one reports its frames every 0.25 s.
+    """
+    if progress is None:
+        return _run_chunk(meta, model_path, params, *part, rotate_deg)
+    counter = _LocalCounter()
+    result: list[_Chunk] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(_run_chunk(meta, model_path, params, *part, rotate_deg, counter=counter))
+        except BaseException as err:  # handed to the caller's thread below
+            failure.append(err)
+
+    thread = threading.Thread(target=work, name="gait-pose", daemon=True)  # daemon: Ctrl-C ends the run
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.25)
+        progress(counter.value, meta.n_frames)
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
 def _infer(
     meta: VideoMeta, model_path: Path, params: PoseParams, progress: Progress | None, rotate_deg: int = 0
 ) -> list[_Chunk]:
     plan = _plan(meta.n_frames, _choose_workers(params, meta.n_frames))
-    if len(plan) == 1 and progress is None:
-        return [_run_chunk(meta, model_path, params, *plan[0], rotate_deg)]
+    if len(plan) == 1:
+        return [_run_here(meta, model_path, params, plan[0], rotate_deg, progress)]
     ctx = mp_proc.get_context("spawn")
     counter = ctx.Value("l", 0)
     with ctx.Pool(len(plan), initializer=_init_worker, initargs=(counter, len(plan))) as pool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 from pathlib import Path
 
@@ -102,3 +103,19 @@ def test_heavy_model_runs_when_present(tmp_path: Path, monkeypatch: pytest.Monke
     cached = load_track(SAMPLE_TRACK).isel(time=slice(0, 30))
     # a different network, the same runner: lower-body landmarks within a few percent of body height
     assert np.nanmedian(_lower_body_distance_px(track, cached)) < 20
+
+
+def test_one_worker_with_progress_runs_in_this_process_and_counts_every_frame() -> None:
+    clip = shared_clip("side_overground_passby_30fps_openpose_overlay.mp4")
+    calls: list[tuple[int, int]] = []
+    children: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append((done, total))
+        children.append(len(multiprocessing.active_children()))
+
+    track = estimate_pose(clip, PoseParams(workers=1), progress=progress)
+    assert calls and max(children) == 0  # no worker process was started
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == calls[-1][1] == track.sizes["time"]
+    assert bool(track["detected"].values.any())
