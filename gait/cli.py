@@ -167,6 +167,10 @@ def analyze(
         Path | None,
         typer.Argument(help="Optional second clip filmed from behind (two-view session; need not be synchronised)."),
     ] = None,
+    front: Annotated[
+        Path | None,
+        typer.Option(help="Optional clip of the same run filmed from the front (alone or beside the rear clip)."),
+    ] = None,
     height_cm: Annotated[
         float | None, typer.Option(help="Runner's height (50-250): vertical oscillation in cm.")
     ] = None,
@@ -233,14 +237,14 @@ def analyze(
         rules_path=None if rules is None else str(rules),
     )
     clips = [
-        ClipSpec(path, slowmo_factor=slowmo_factor, height_cm=height_cm, track_fps=fps)
-        for path in (source, rear)
+        ClipSpec(path, slowmo_factor=slowmo_factor, height_cm=height_cm, track_fps=fps, role=role)
+        for path, role in ((source, None), (rear, None), (front, "front"))
         if path is not None
     ]
     if events is not None:
-        if rear is not None:
+        if len(clips) > 1:
             raise ConfigError(
-                "--events applies to one clip; leave out the rear clip (correct each view's events separately)."
+                "--events applies to one clip; leave out the other views (correct each view's events separately)."
             )
         _analyze_with_events(source, events, output, clips[0].config(config), video=video, export=export)
         return

@@ -96,3 +96,17 @@ def test_a_side_and_front_session_draws_the_front_clips_frontal_curves(clips, fr
     html = paths["html"].read_text()
     assert "Front view: pelvic drop and hip adduction" in html and "Rear view: pelvic drop" not in html
     assert (tmp_path / "track_front.nc").is_file()
+
+
+def test_the_cli_takes_a_front_clip_beside_the_side_and_rear_clips(clips, front, tmp_path) -> None:
+    from tests.test_cli import run_gait
+
+    result = run_gait("analyze", str(clips["side"]), str(clips["rear"]), "--front", str(front), "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((tmp_path / "report.json").read_text())
+    assert doc["view"] == "side_left+rear+front"
+    assert (tmp_path / "track_rear.nc").is_file() and (tmp_path / "track_front.nc").is_file()
+    refused = run_gait("analyze", str(clips["side"]), "--front", str(front), "--events", str(tmp_path / "x.csv"),
+                       "-o", str(tmp_path / "b"))
+    assert refused.returncode != 0 and "--events applies to one clip" in refused.stderr
+    assert "Traceback" not in refused.stderr
