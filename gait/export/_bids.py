@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gait.export._common import ExportSource, resample, y_up
+from gait.export._common import ExportSource, Resampled, resample, y_up
 
 #: BIDS version written in ``dataset_description.json``.
 BIDS_VERSION = "1.10.0"
@@ -126,7 +126,7 @@ def _plan(rows: Sequence[Row], task: str) -> list[_Recording]:
             )
         seen[key] = i
         recordings.append(rec)
-    sessions = {r.subject: set() for r in recordings}
+    sessions: dict[str, set[bool]] = {r.subject: set() for r in recordings}
     for r in recordings:
         sessions[r.subject].add(r.session is None)
     mixed = [s for s, kinds in sessions.items() if len(kinds) > 1]
@@ -164,7 +164,7 @@ def motion_channels(keypoints: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _samples(analysis: ExportSource) -> tuple[np.ndarray, np.ndarray, object]:
+def _samples(analysis: ExportSource) -> tuple[np.ndarray, np.ndarray, Resampled]:
     """Constant-rate ``(m, channels)`` motion samples, their times and the resampling."""
     track = analysis.cleaned
     pos = track["position"].transpose("time", "keypoint", "space").values.astype(np.float64)

@@ -39,6 +39,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def _pose_estimation(
     )
     time_s = track["time"].values.astype(np.float64)
     names = [str(k) for k in track["keypoint"].values]
-    series = []
+    series: list[Any] = []
     for i, keypoint in enumerate(names):
         series.append(
             PoseEstimationSeries(

@@ -129,7 +129,7 @@ class PoseParams:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ConfigError(f"Expected {name} to be a number in [0, 1], got {value!r}.")
-            if not 0 <= value <= 1:
+            if not 0 <= float(value) <= 1:
                 raise ConfigError(f"Expected {name} in [0, 1], got {value!r}.")
         object.__setattr__(self, "rotate_deg", check_rotation(self.rotate_deg))  # "auto" -> None
 

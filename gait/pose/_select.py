@@ -63,7 +63,10 @@ def _link(pos: np.ndarray) -> list[_Tracklet]:
                 continue
             used_p.add(p)
             used_tr.add(tr.id)
-            tr.frames.append(t), tr.slots.append(p), tr.centres.append(c), tr.sizes.append(s)
+            tr.frames.append(t)
+            tr.slots.append(p)
+            tr.centres.append(c)
+            tr.sizes.append(s)
         for p in cands:
             if p not in used_p:
                 c, s = _centre_and_size(pos[t, p])

@@ -612,8 +612,8 @@ def read_nwb(path: Path, fps: float | None, **options: Any) -> dict[str, Any]:
         The file is not NWB or holds no PoseEstimation.
     """
     try:
-        import ndx_pose  # type: ignore[import-untyped]  # noqa: F401  (registers PoseEstimation)
-        import pynwb  # type: ignore[import-untyped]
+        import ndx_pose  # noqa: F401  (registers PoseEstimation)
+        import pynwb
     except ImportError as exc:
         raise ForeignFormatError("reading NWB needs pynwb and ndx-pose; pip install 'gait[export]'") from exc
 

@@ -44,9 +44,9 @@ class Frame:
 def _to_rgb(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray]:
     """(rgb, luma) of a frame; I420 -> RGB with OpenCV is the fastest path (research/performance.md)."""
     if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
-        i420 = frame.to_ndarray(format="yuv420p")
+        i420 = np.asarray(frame.to_ndarray(format="yuv420p"), dtype=np.uint8)
         return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420), i420[: frame.height]
-    rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+    rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
     return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
@@ -205,7 +205,9 @@ def iter_scaled_frames(meta: VideoMeta, long_side_px: int) -> Iterator[tuple[int
     for idx, frame in decoded_frames(meta):
         if wanted is not None and not wanted[idx]:
             continue
-        rgb = frame.to_ndarray(format="rgb24", width=stored[0], height=stored[1], interpolation="FAST_BILINEAR")
+        rgb: np.ndarray = frame.to_ndarray(
+            format="rgb24", width=stored[0], height=stored[1], interpolation="FAST_BILINEAR"
+        )
         if meta.rotation_deg in _ROTATE:
             rgb = cv2.rotate(rgb, _ROTATE[meta.rotation_deg])
         yielded += 1

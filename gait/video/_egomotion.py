@@ -371,7 +371,7 @@ def _iter_grey(
         if idx < start or idx - last < step or (wanted is not None and not wanted[idx]):
             continue
         last = idx
-        grey = frame.to_ndarray(format="gray", width=work[0], height=work[1])
+        grey: np.ndarray = frame.to_ndarray(format="gray", width=work[0], height=work[1])
         if meta.rotation_deg in _ROTATE:
             grey = cv2.rotate(grey, _ROTATE[meta.rotation_deg])
         yield idx, float(meta.frame_times_s[idx]), np.ascontiguousarray(grey)

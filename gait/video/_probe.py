@@ -170,10 +170,17 @@ def open_container(path: str | Path) -> av.container.InputContainer:
         ) from err
 
 
+def _time_base(stream: av.video.stream.VideoStream, name: str) -> float:
+    """The stream's time base in seconds, or a VideoReadError for a stream without one."""
+    if stream.time_base is None:
+        raise VideoReadError(f"'{name}' has a video stream without a time base; re-export or convert the clip.")
+    return float(stream.time_base)
+
+
 def video_stream(container: av.container.InputContainer, name: str) -> av.video.stream.VideoStream:
     """The first video stream, or a VideoReadError for audio-only and other stream-less files."""
     if not container.streams.video:
-        kinds = sorted({s.type for s in container.streams}) or ["no"]
+        kinds = sorted({str(s.type) for s in container.streams}) or ["no"]
         raise VideoReadError(
             f"'{name}' has no video stream (it holds {', '.join(kinds)} streams); "
             "give a video clip, not an audio or data file."
@@ -342,7 +349,7 @@ def _check_hidden_frames(path: Path, listed: int) -> None:
     with av.open(str(path), metadata_errors="ignore", options={"ignore_editlist": "1"}) as container:
         stream = video_stream(container, path.name)
         pts, dts = _demux_pts(container, stream, path.name)
-        time_base = float(stream.time_base)
+        time_base = _time_base(stream, path.name)
     if len(pts) >= listed - max(_TOLERATED_MISSING, _TOLERATED_FRACTION * listed):
         frame_timeline(pts, dts, time_base, path.name)
         return
@@ -406,7 +413,7 @@ def probe_video(path: str | Path, *, slowmo_factor: float | None = None) -> Vide
         listed = int(stream.frames or 0) if "mp4" in container.format.name else 0
         capture = _capture_fps(container, stream)
         nominal = float(stream.average_rate or stream.guessed_rate or stream.base_rate or 30.0)
-        time_base = float(stream.time_base)
+        time_base = _time_base(stream, p.name)
         codec = stream.codec_context.name
         fmt = container.format.name
     if len(raw_pts) == 0:
