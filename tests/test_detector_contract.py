@@ -134,6 +134,7 @@ BAD_VALUES: dict[str, dict[str, tuple[Any, ...]]] = {
         "max_input_long_side_px": (0, 100.5),
         "workers": (0, 1.5),
         "rotate_deg": (45,),
+        "backend": ("tensorflow", ""),
     },
     "AnalysisConfig": {
         "slowmo_factor": (0.0, -1.0, NAN),
