@@ -679,7 +679,8 @@ def movement_fields(
     """Fields for :func:`gait.track.from_numpy` from a ``movement`` poses Dataset (duck-typed).
 
     Needs ``position`` with dims ``time``, ``space`` (x, y first), ``keypoints`` and optionally
-    ``individuals``; ``confidence`` is used when present; ``ds.attrs["fps"]`` or ``fps=`` give the
+    ``individuals``; ``confidence`` is used when present (all NaN, movement's fill for a source without
+    scores: 1 where a point is present, as gait's readers do); ``ds.attrs["fps"]`` or ``fps=`` give the
     rate (``time`` in seconds when a rate is known, in frames otherwise).
 
     Raises
@@ -707,6 +708,11 @@ def movement_fields(
         score = np.asarray(ds["confidence"].transpose(*corder).values, dtype=np.float64)
         if "individuals" not in dims:
             score = score[:, None]
+        if not np.isfinite(score).any():
+            # movement fills confidence with NaN when the source has no scores (DLC / LightningPose
+            # label files, 3D data, SLEAP user labels): no scores, as gait's own readers treat them
+            # (1 where a point is present), so the runner is still the individual with most points
+            score = None
     rate = fps if fps is not None else ds.attrs.get("fps")
     rate = (
         None

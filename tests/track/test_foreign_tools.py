@@ -260,6 +260,35 @@ def test_a_movement_dataset_is_read_without_movement() -> None:
         from_movement(xr.Dataset({"x": ("t", [1.0])}))
 
 
+def test_a_movement_dataset_without_scores_is_read_as_gaits_readers_read_one() -> None:
+    """A Dataset whose ``confidence`` is all NaN: movement's fill when the source has no scores.
+
+    (DeepLabCut label files, 3D poses, SLEAP user labels.)
+
+    gait's readers give such points confidence 1, and pick the individual with most points: so must
+    :func:`from_movement` (tests/test_movement_interop.py checks it on movement's own Datasets).
+    """
+    sample = _sample().isel(time=slice(0, 60))
+    src = ["left_hip", "left_knee", "left_ankle", "left_heel", "left_foot_index"]
+    pos = sample["position"].sel(keypoint=src).transpose("time", "space", "keypoint").values.astype(np.float64)
+    sparse = pos.copy()
+    sparse[::2] = np.nan  # the second individual is seen in half the frames
+    ds = xr.Dataset(
+        {
+            "position": (("time", "space", "keypoints", "individuals"), np.stack([sparse, pos], axis=-1)),
+            "confidence": (("time", "keypoints", "individuals"), np.full((pos.shape[0], len(src), 2), np.nan)),
+        },
+        coords={"time": np.arange(pos.shape[0]) / 30.0, "space": ["x", "y"], "keypoints": src,
+                "individuals": ["id_0", "id_1"]},
+        attrs={"fps": 30.0, "source_software": "DeepLabCut"},
+    )  # fmt: skip
+    track = from_movement(ds, image_size_px=(720, 1280))
+    assert json.loads(track.attrs["person_selection"])["individual"] == "id_1"
+    conf = track["confidence"].sel(keypoint=src).values
+    assert np.all(conf[np.isfinite(pos[:, 0, :])] == 1.0)
+    assert np.isnan(track["confidence"].sel(keypoint="right_hip").values).all()
+
+
 # -- bad input ----------------------------------------------------------------------------------
 
 
