@@ -448,15 +448,20 @@ def read_dlc_h5(path: Path, fps: float | None, **options: Any) -> dict[str, Any]
                 index = _decode(table["index"])
                 info = _plain_pickle(group.attrs["info"])
                 names_info = info.get(1, {}).get("names") if isinstance(info, dict) else None
-            else:  # format="fixed"
-                n_levels = sum(1 for k in group if k.startswith("axis0_level"))
-                levels_v = [_decode(group[f"axis0_level{i}"]) for i in range(n_levels)]
-                codes = [np.asarray(group[f"axis0_label{i}"]) for i in range(n_levels)]
+            else:  # format="fixed": one block of values per dtype, each with its own column labels
+                if int(group.attrs.get("nblocks", 1)) != 1:
+                    raise ForeignFormatError("its DataFrame holds columns of several types; re-save it with DeepLabCut")
+                item = "block0_items"
+                n_levels = sum(1 for k in group if k.startswith(f"{item}_level"))
+                levels_v = [_decode(group[f"{item}_level{i}"]) for i in range(n_levels)]
+                codes = [np.asarray(group[f"{item}_label{i}"]) for i in range(n_levels)]
                 columns = [tuple(levels_v[i][codes[i][c]] for i in range(n_levels)) for c in range(len(codes[0]))]
                 values = np.asarray(group["block0_values"], dtype=np.float64)
                 index = _decode(group["axis1"])
-                names_info = [group[f"axis0_level{i}"].attrs.get("name") for i in range(n_levels)]
+                names_info = [group[f"{item}_level{i}"].attrs.get("name") for i in range(n_levels)]
                 names_info = _decode(names_info) if all(n is not None for n in names_info) else None
+                if values.shape != (len(index), len(columns)):
+                    raise ForeignFormatError("its values do not match its rows and columns; re-save it with DeepLabCut")
         except ForeignFormatError:
             raise
         except (KeyError, ValueError, TypeError, IndexError, pickle.UnpicklingError, EOFError) as exc:

@@ -14,6 +14,7 @@ import shutil
 from functools import cache
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,7 +32,7 @@ SAMPLE = ROOT / "samples" / "treadmill_side_male_30fps_portrait.track.nc"
 DLC_SINGLE = DATA / "dlc" / "reachingvideo1shortDLC_resnet50_TESTNov4shuffle1_10"
 DLC_MULTI = {
     s: DATA / "dlc" / f"m3v1mp4shortDLC_effnet_b0_multi_mouseApr12shuffle1_5_el_filtered.head15{s}"
-    for s in (".csv", ".h5")
+    for s in (".csv", ".h5", ".fixed.h5")
 }
 LP_LABELS = DATA / "lightning_pose" / "CollectedData_.head12.csv"
 SLP = DATA / "sleap" / "sample_human.slp"
@@ -92,9 +93,10 @@ def test_keypoint_names_map_to_gait_landmarks(name: str, want: str | None) -> No
 def test_dlc_single_animal_csv_and_h5_with_a_mapping(tmp_path: Path) -> None:
     csv = _with_map(DLC_SINGLE.with_suffix(".csv"), tmp_path, DLC_MAP)
     h5 = _with_map(DLC_SINGLE.with_suffix(".h5"), tmp_path, DLC_MAP)
+    fixed = _with_map(DLC_SINGLE.with_suffix(".fixed.h5"), tmp_path, DLC_MAP)
     ref = pd.read_csv(csv, header=[0, 1, 2], index_col=0)  # how DeepLabCut reads its CSVs
     scorer = ref.columns.get_level_values(0)[0]
-    for path in (csv, h5):
+    for path in (csv, h5, fixed):
         assert is_track_path(path)
         track = load_track(path, fps=50.0, image_size_px=(800, 700))
         assert track.attrs["source_format"] == "deeplabcut"
@@ -115,6 +117,23 @@ def test_dlc_single_animal_csv_and_h5_with_a_mapping(tmp_path: Path) -> None:
         assert "left_heel" in missing and "left_hip" not in missing
 
 
+def test_dlc_h5_in_pandas_fixed_layout_reads_as_its_csv(tmp_path: Path) -> None:
+    """``to_hdf(format="fixed")`` (pandas' default; older DeepLabCut, users' own saves) = the CSV it came from."""
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "fixed").mkdir()
+    for stem, mapping in ((DLC_SINGLE, DLC_MAP), (DLC_MULTI[".csv"].with_suffix(""), DLC_MAP)):
+        want = load_track(_with_map(stem.with_name(stem.name + ".csv"), tmp_path / "csv", mapping), fps=30.0)
+        got = load_track(_with_map(stem.with_name(stem.name + ".fixed.h5"), tmp_path / "fixed", mapping), fps=30.0)
+        for var in ("position", "confidence", "time", "frame"):
+            np.testing.assert_array_equal(got[var].values, want[var].values, err_msg=var)
+        for key in ("dlc_scorer", "keypoint_mapping", "landmarks_missing", "person_selection"):
+            assert got.attrs.get(key) == want.attrs.get(key), key
+    with h5py.File(tmp_path / "fixed" / DLC_SINGLE.with_suffix(".fixed.h5").name, "r+") as f:
+        f["df_with_missing"].attrs["nblocks"] = 2  # as a DataFrame with int and float columns
+    with pytest.raises(InvalidTrackError, match=r"holds columns of several types; re-save it with DeepLabCut"):
+        load_track(tmp_path / "fixed" / DLC_SINGLE.with_suffix(".fixed.h5").name)
+
+
 def test_dlc_without_fps_assumes_30_and_says_so(tmp_path: Path) -> None:
     track = load_track(_with_map(DLC_SINGLE.with_suffix(".csv"), tmp_path, DLC_MAP))
     assert track.attrs["fps_assumed"] == 1 and track.attrs["fps"] == 30.0
@@ -130,7 +149,7 @@ def test_dlc_multi_animal_picks_the_most_confident_or_the_named_individual(tmp_p
         for ind in ("individual1", "individual2", "individual3")
     }
     best = max(totals, key=totals.get)
-    for suffix in (".csv", ".h5"):
+    for suffix in (".csv", ".h5", ".fixed.h5"):
         folder = tmp_path / suffix[1:]
         folder.mkdir()
         track = load_track(_with_map(DLC_MULTI[suffix], folder, mapping), fps=30.0)
