@@ -24,7 +24,8 @@ NWB (``.nwb``) with ndx-pose
 
 None of these files store the frame rate except NWB: give ``fps=`` (without it 30 fps is assumed
 and the track gets ``fps_assumed = 1``). The image size comes from ``image_size_px=``, NWB's
-``dimensions``, or is inferred from the data.
+``dimensions``, a ``.slp``'s video metadata (``shape``, recorded when SLEAP opened the video), or
+is inferred from the data (``image_size_inferred = 1``).
 
 Keypoint names map to gait's landmarks by :func:`landmark_for` (documented there): gait's own and
 COCO-17 names (``left_hip``), Halpe / COCO-WholeBody feet (``left_big_toe``, ``left_heel``),
@@ -536,11 +537,37 @@ def _slp_node_names(meta: dict[str, Any]) -> list[str]:
     return nodes
 
 
+def _slp_video(videos_json: Sequence[str], video: int) -> tuple[tuple[int, int] | None, str]:
+    """``(width, height)`` of a SLEAP video from its backend metadata (None when not recorded), and its file name.
+
+    SLEAP and sleap-io record ``backend.shape`` = ``(frames, height, width, channels)`` when they
+    opened the video (``ImageVideo``: ``height_`` / ``width_``); a video never opened has no shape.
+    """
+    try:
+        entry = json.loads(videos_json[video])
+    except (IndexError, ValueError, TypeError):
+        return None, ""
+    backend = entry.get("backend") if isinstance(entry, dict) else None
+    backend = backend if isinstance(backend, dict) else {}
+    name = str(entry.get("filename") or backend.get("filename") or "") if isinstance(entry, dict) else ""
+    shape = backend.get("shape")
+    if isinstance(shape, (list, tuple)) and len(shape) >= 3:
+        height, width = shape[1], shape[2]
+    else:
+        height, width = backend.get("height_"), backend.get("width_")
+    if isinstance(width, (int, float)) and isinstance(height, (int, float)) and width >= 1 and height >= 1:
+        return (int(width), int(height)), name
+    return None, name
+
+
 def read_slp(path: Path, fps: float | None, **options: Any) -> dict[str, Any]:
     """Fields for :func:`gait.track.from_numpy` from a SLEAP project / predictions file (``.slp``).
 
     Predicted instances are used when there are any, else user-labelled ones. Instances with a
     track are grouped by track; without tracks, each frame's highest-scoring instance is kept.
+    Only the first video's frames are read (as SLEAP's analysis export and ``movement`` do); its
+    frame size comes from the video metadata when SLEAP recorded it, else it is inferred from
+    the landmarks (``image_size_inferred = 1``, and the report says so).
 
     Raises
     ------
@@ -555,9 +582,24 @@ def read_slp(path: Path, fps: float | None, **options: Any) -> dict[str, Any]:
             pred = f["pred_points"][()] if "pred_points" in f else None
             user = f["points"][()] if "points" in f else None
             tracks_json = _decode(f["tracks_json"][()]) if "tracks_json" in f else []
+            videos_json = _decode(f["videos_json"][()]) if "videos_json" in f else []
     except (KeyError, ValueError, TypeError) as exc:
         raise ForeignFormatError("it lacks SLEAP's metadata, frames or instances; save it again with SLEAP") from exc
     names = _slp_node_names(meta)
+    extra: dict[str, Any] = {}
+    if len(frames) and "video" in (frames.dtype.names or ()):
+        videos = sorted({int(v) for v in frames["video"]})
+        video = 0 if 0 in videos else videos[0]
+        if len(videos) > 1:
+            frames = frames[frames["video"] == video]
+            instances = instances[np.isin(instances["frame_id"], frames["frame_id"])]
+            extra["sleap_videos"] = len(videos)
+            log.warning("'%s' labels %d videos; reading the first one's frames only.", path.name, len(videos))
+    else:
+        video = 0
+    size, video_name = _slp_video(videos_json, video)
+    if video_name:
+        extra["sleap_video"] = video_name
     if len(instances) == 0:
         raise ForeignFormatError("it has no instances; run SLEAP inference first")
     predicted = instances["instance_type"] == 1
@@ -594,7 +636,8 @@ def read_slp(path: Path, fps: float | None, **options: Any) -> dict[str, Any]:
     inds = track_names if tracked and len(track_names) == n_ind else [f"track_{i}" for i in range(n_ind)]
     return assemble(
         names=names, xy=xy, score=score, frame=frame_numbers, individuals=inds, source_format="sleap",
-        path=path, fps=fps, extra={"sleap_instances": "predicted" if use_pred else "user"}, **options,
+        path=path, fps=fps, image_size_px=size, extra={**extra, "sleap_instances": "predicted" if use_pred else "user"},
+        **options,
     )  # fmt: skip
 
 

@@ -36,6 +36,7 @@ DLC_MULTI = {
 }
 LP_LABELS = DATA / "lightning_pose" / "CollectedData_.head12.csv"
 SLP = DATA / "sleap" / "sample_human.slp"
+SLP_VIDEO = DATA / "sleap" / "sample_human_video.head60.slp"
 SLEAP_H5 = DATA / "sleap" / "sample_human.analysis.h5"
 NWB = DATA / "ndx_pose" / "sample_coco17.nwb"
 #: The DLC examples are a mouse reaching task: map their body parts to leg landmarks to read them.
@@ -205,6 +206,46 @@ def test_sleap_slp_and_analysis_h5_are_the_runner_of_the_sample() -> None:
             atol=1e-6,
         )
         assert "landmarks_missing" not in track.attrs
+
+
+def test_sleap_slp_frame_size_comes_from_its_video_metadata_else_from_the_data() -> None:
+    sample = _sample()
+    # sleap-io opened the video: videos_json records its shape (frames, height, width, channels)
+    track = load_track(SLP_VIDEO, fps=30.0)
+    assert (track.attrs["image_width_px"], track.attrs["image_height_px"]) == (
+        sample.attrs["image_width_px"], sample.attrs["image_height_px"],
+    )  # fmt: skip
+    assert "image_size_inferred" not in track.attrs
+    assert track.attrs["sleap_video"] == "treadmill_side_male_30fps_portrait.mp4"
+    np.testing.assert_array_equal(track["frame"].values, sample["frame"].values[:60])
+    np.testing.assert_allclose(_xy(track, "left_heel"), _xy(sample, "left_heel")[:60], atol=1e-4)
+    # a video sleap-io never opened has no shape: inferred from the landmarks, and the track says so
+    inferred = load_track(SLP, fps=30.0)
+    assert inferred.attrs["image_size_inferred"] == 1
+    runner = inferred["position"].values
+    assert inferred.attrs["image_width_px"] == int(np.ceil(np.nanmax(runner[..., 0])))
+    assert inferred.attrs["image_width_px"] < sample.attrs["image_width_px"]
+    # given sizes still win over the metadata
+    given = load_track(SLP_VIDEO, fps=30.0, image_size_px=(1000, 1500))
+    assert (given.attrs["image_width_px"], given.attrs["image_height_px"]) == (1000, 1500)
+
+
+def test_sleap_slp_with_several_videos_reads_the_first_videos_frames(tmp_path: Path) -> None:
+    path = tmp_path / SLP_VIDEO.name
+    shutil.copy(SLP_VIDEO, path)
+    with h5py.File(path, "r+") as f:  # frames 30..59 now belong to a second video
+        frames = f["frames"][()]
+        frames["video"][frames["frame_idx"] >= 30] = 1
+        f["frames"][...] = frames
+        videos = [v.decode() for v in f["videos_json"][()]]
+        second = json.loads(videos[0])
+        second["filename"] = second["backend"]["filename"] = "other.mp4"
+        del f["videos_json"]
+        f.create_dataset("videos_json", data=[*videos, json.dumps(second)], dtype=h5py.string_dtype())
+    track = load_track(path, fps=30.0)
+    np.testing.assert_array_equal(track["frame"].values, np.arange(30))
+    assert track.attrs["sleap_videos"] == 2 and track.attrs["sleap_video"] == "treadmill_side_male_30fps_portrait.mp4"
+    np.testing.assert_allclose(_xy(track, "right_knee"), _xy(_sample(), "right_knee")[:30], atol=1e-4)
 
 
 def test_sleap_track_gives_the_sample_gait() -> None:
