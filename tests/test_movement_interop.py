@@ -84,6 +84,13 @@ for csv, n_levels, out in job["dlc_fixed"]:
 for slp, out in job["lp_from_sleap"]:
     ds = load_poses.from_sleap_file(slp, fps=30.0).sel(individuals=["runner"])
     save_poses.to_lp_file(ds, out)  # writes <stem>_runner.csv
+for slp, nwb, sleap_h5, dlc_csv in job["movement_writes"]:  # movement's own writers, for gait to read
+    import pynwb
+    ds = load_poses.from_sleap_file(slp, fps=30.0).sel(individuals=["runner"])
+    with pynwb.NWBHDF5IO(nwb, mode="w") as io:
+        io.write(save_poses.to_nwb_file(ds))
+    save_poses.to_sleap_analysis_file(ds, sleap_h5)
+    save_poses.to_dlc_file(ds, dlc_csv, split_individuals=False)
 result = {}
 for item in job["load"]:
     try:
@@ -165,6 +172,9 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
         "dlc_multi_fixed_h5": src / f"{DLC_MULTI.name}.nosingle.fixed.h5",
         "dlc_single_xy_csv": src / f"{DLC_SINGLE.name}.xy.csv",
         "dlc_multi_xy_csv": src / f"{DLC_MULTI.name}.nosingle.xy.csv",
+        "written_nwb": src / "movement_runner.nwb",
+        "written_sleap_h5": src / "movement_runner.analysis.h5",
+        "written_dlc_csv": src / "movement_runner.csv",
         "lp": src / "lp_predictions.csv",  # movement appends the individual: lp_predictions_runner.csv
         "slp": Path(shutil.copy(SLP, src)),
         "sleap_h5": Path(shutil.copy(SLEAP_H5, src)),
@@ -198,6 +208,9 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
             [str(files["dlc_multi_csv"]), 4, str(files["dlc_multi_xy_csv"])],
         ],
         "lp_from_sleap": [[str(files["slp"]), str(files["lp"])]],
+        "movement_writes": [
+            [str(files["slp"])] + [str(files[k]) for k in ("written_nwb", "written_sleap_h5", "written_dlc_csv")]
+        ],
         "load": [
             {"loader": loader, "path": str(path), "kwargs": kwargs, "out": str(nc[name])}
             for name, (loader, path, kwargs) in loaders.items()
@@ -352,3 +365,15 @@ def test_ndx_pose_file_agrees_with_movement(loaded: Loaded) -> None:
     mapped = [str(k) for k in ours["keypoint"].values if np.isfinite(ours["position"].sel(keypoint=k).values).any()]
     assert len(mapped) == 17
     _assert_same_track(theirs, ours, atol=1e-9, landmarks=mapped)
+
+
+# -- gait reads what movement writes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["written_nwb", "written_sleap_h5", "written_dlc_csv"])
+def test_gait_reads_what_movement_writes(loaded: Loaded, name: str) -> None:
+    """The SLEAP file's runner saved by movement's ``to_nwb_file``, ``to_sleap_analysis_file``, ``to_dlc_file``."""
+    path = loaded.files[name]
+    track = load_track(path, fps=30.0, image_size_px=SIZE_PX)
+    sleap = load_track(SLP, fps=30.0, image_size_px=SIZE_PX)  # gait's reader of the file movement loaded
+    _assert_same_track(track, sleap, atol=F32_ATOL_PX)
