@@ -69,6 +69,53 @@ def test_litert_landmarks_match_mediapipe(both) -> None:
 
 
 @pytest.mark.model
+def test_litert_matches_mediapipe_frame_by_frame_without_tracking() -> None:
+    """Detector, ROI, warp, landmark model, heatmap refinement and projection on every frame alone.
+
+    MediaPipe in IMAGE mode runs the detector on each frame and neither tracks nor smooths, so
+    this isolates the per-frame computation from the tracking loop (which amplifies any small
+    difference: see tests/benchmarks/speed.py --jitter). Measured on the sample: 0.45 px median.
+    """
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from gait.pose._litert import LiteRTLandmarker
+    from gait.pose._mediapipe import native_logs_silenced
+
+    frames, _ = _frames(10)
+    path = resolve_model("full").path
+    opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(path)), running_mode=vision.RunningMode.IMAGE, num_poses=1
+    )
+    ref = np.full((len(frames), 33, 2), np.nan)
+    with native_logs_silenced(), vision.PoseLandmarker.create_from_options(opts) as landmarker:
+        for i, f in enumerate(frames):
+            result = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(f)))
+            ref[i] = [(p.x, p.y) for p in result.pose_landmarks[0]]
+    lt = LiteRTLandmarker(path, num_threads=1, smooth=False)
+    new = []
+    for i, f in enumerate(frames):
+        lt._roi = None  # no tracking: the detector on every frame, as IMAGE mode
+        new.append(lt.detect(f, i * 33)[0][0, :, :2])
+    h, w = frames[0].shape[:2]
+    d = _px(ref, np.array(new), (w, h))
+    assert np.median(d) < 1.0
+    assert np.median(d[:, :11]) < 0.5  # the face: refined from the heatmap, sharply located
+
+
+def test_heatmap_refinement_truncates_like_mediapipe() -> None:
+    """A landmark just left of the crop (x = -0.005) is refined, as MediaPipe's C++ int cast does."""
+    from gait.pose._litert import LiteRTLandmarker
+
+    heat = np.full((64, 64, 2), -10.0, dtype=np.float32)
+    heat[10, 2, 0] = heat[20, 30, 1] = 10.0  # one confident cell per landmark
+    lm = np.array([[-0.005, 10.5 / 64, 0, 0, 0], [-0.02, 20.5 / 64, 0, 0, 0]], dtype=np.float64)
+    LiteRTLandmarker._refine(lm, heat)
+    assert lm[0, 0] == pytest.approx(2 / 64, abs=1e-3)  # column 0 after truncation: the kernel reaches column 2
+    assert lm[1, 0] == -0.02  # outside (column -1 after truncation): left as is
+
+
+@pytest.mark.model
 def test_litert_smoothing_brings_it_closer_to_mediapipe(both) -> None:
     ref, new, raw, size = both
     assert np.median(_px(ref, new, size)) < np.median(_px(ref, raw, size))

@@ -306,12 +306,13 @@ class LiteRTLandmarker:
         """
         hh, hw, nk = heat.shape
         off = (HEATMAP_KERNEL - 1) // 2
-        fx, fy = lm[:nk, 0] * hw, lm[:nk, 1] * hh
-        inside = (fx >= 0) & (fy >= 0) & (fx < hw) & (fy < hh)
+        # C++ float -> int conversion truncates toward zero: x in (-1/64, 0) still lands in column 0
+        cols_all, rows_all = np.trunc(lm[:nk, 0] * hw), np.trunc(lm[:nk, 1] * hh)
+        inside = (cols_all >= 0) & (rows_all >= 0) & (cols_all < hw) & (rows_all < hh)
         k = np.flatnonzero(inside)
         if not k.size:
             return
-        col, row = fx[k].astype(int), fy[k].astype(int)
+        col, row = cols_all[k].astype(int), rows_all[k].astype(int)
         steps = np.arange(-off, off + 1)
         rows = row[:, None] + steps  # (n, 7)
         cols = col[:, None] + steps
