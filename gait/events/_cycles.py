@@ -9,7 +9,6 @@ stride anchors; the exact events come later, from the template (:mod:`._template
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import find_peaks
 
 from gait.track._rhythm import first_peak_period
 
@@ -65,6 +64,8 @@ def stride_anchors(time_s: np.ndarray, signal: np.ndarray, period_s: float) -> n
     prominence = max((hi - lo) / 3, 1e-9)
     distance = max(1, int(0.6 * period_s / dt))
     pad = np.r_[-np.inf, y, -np.inf]
+    from scipy.signal import find_peaks  # lazy: scipy.signal's import (~1 s) is not paid by `gait pose`
+
     peaks, _ = find_peaks(pad, distance=distance, prominence=prominence)
     peaks = peaks - 1
     interior = peaks[(peaks > 0) & (peaks < len(y) - 1)]

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.signal import find_peaks
 
 from gait.events._checks import cadence_note, running_checks
 from gait.events._cycles import fill_nans, stride_period
@@ -181,6 +180,8 @@ def _extremes(time_s: np.ndarray, y: np.ndarray, period_s: float) -> tuple[np.nd
     z = fill_nans(y)
     dt = float(np.median(np.diff(time_s)))
     lo, hi = np.percentile(z, [5, 95])
+    from scipy.signal import find_peaks  # lazy: scipy.signal's import (~1 s) is not paid by `gait pose`
+
     peaks, props = find_peaks(
         z, distance=max(1, int(0.6 * period_s / dt)), prominence=max((hi - lo) / 4, 1e-9)
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from gait.events import GaitEvents, with_slowmo_hint
 from gait.flags import FatigueResult, FlagResult, RuleSet, compare_fatigue, evaluate_flags, load_rules
 from gait.metrics import GaitMetrics, speed_metrics
 from gait.notes import QualityNote
+from gait.pipeline._progress import Progress
 from gait.pipeline._session import merge_views, role_configs, single_session
 from gait.pipeline._types import Analysis, Session
 from gait.pipeline._views import methods_for
@@ -54,9 +55,6 @@ CAMERA_CHECK_SIDE_PX = 240
 #: re-analysis after corrections), keyed by the file and the runner's landmarks.
 _CHECKED: dict[tuple[str, int, int, str], bool] = {}
 _CHECKED_MAX = 16
-
-Progress = Callable[[str, float], None]
-"""``progress(stage, fraction_done)``: stage is 'pose', 'analysis', 'writing' or 'video'."""
 
 Clips = str | Path | ClipSpec | Sequence[str | Path | ClipSpec]
 

@@ -13,8 +13,7 @@ from typing import Any
 
 from gait.config import AnalysisConfig
 from gait.errors import GaitError
-from gait.export import WRITERS, bids_label, write_bids_motion
-from gait.pipeline._analyze import Progress
+from gait.pipeline._progress import Progress
 from gait.pose import MODELS, estimate_pose, models_dir, resolve_model
 from gait.track import PoseTrack, clean_track, is_track_path, load_track, save_track
 
@@ -77,6 +76,8 @@ def warm_up() -> None:
 
 def export_file_names(formats: Sequence[str]) -> dict[str, str]:
     """The file each export format writes (``{"c3d": "track.c3d", ...}``), without importing its library."""
+    from gait.export import WRITERS
+
     return {f: WRITERS[f][1] for f in formats}
 
 
@@ -111,7 +112,6 @@ def knee_flexion_cycle(
 
 __all__ = [
     "MODEL_NAMES",
-    "bids_label",
     "export_file_names",
     "is_track_path",
     "knee_flexion_cycle",
@@ -119,5 +119,4 @@ __all__ = [
     "model_status",
     "pose_clip",
     "warm_up",
-    "write_bids_motion",
 ]

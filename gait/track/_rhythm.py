@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import find_peaks
 
 from gait.track._model import PoseTrack
 
@@ -149,6 +148,8 @@ def first_peak_period(
     hi = min(int(hi_s / dt), int(max_share * len(ac)))
     if hi <= lo + 2:
         return float("nan"), 0.0
+    from scipy.signal import find_peaks  # here: importing scipy.signal costs ~1 s that `gait pose` need not pay
+
     peaks, _ = find_peaks(ac[lo:hi])
     peaks = peaks[ac[lo:hi][peaks] > 0]
     if len(peaks) == 0:

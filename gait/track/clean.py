@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from scipy.interpolate import CubicSpline, PchipInterpolator
-from scipy.signal import butter, sosfiltfilt
 
 from gait.errors import ConfigError
 from gait.track._labels import repair_leg_labels
@@ -293,6 +291,8 @@ def _fill_series(t: np.ndarray, y: np.ndarray, max_gap_s: float) -> np.ndarray:
     for b, e in zip(before[short], after[short], strict=True):
         mask[b + 1 : e] = True
     if mask.any():
+        from scipy.interpolate import PchipInterpolator  # lazy, as in _filter_segment
+
         y[mask] = PchipInterpolator(t[idx], y[idx])(t[mask])
     return mask
 
@@ -307,6 +307,11 @@ def _filter_segment(
     t: np.ndarray, y: np.ndarray, fs_hz: float, cut_hz: float, order: int
 ) -> np.ndarray | None:
     """Zero-phase low-pass of one finite segment; None if it is too short to filter."""
+    # imported here: scipy.signal and scipy.interpolate cost ~1 s to import, which `gait pose`
+    # (it needs gait.track for the track type, not the filters) need not pay
+    from scipy.interpolate import CubicSpline
+    from scipy.signal import butter, sosfiltfilt
+
     dt = np.diff(t)
     regular = dt.size > 0 and np.all(np.abs(dt * fs_hz - 1.0) < 1e-3)
     if regular:
