@@ -173,12 +173,13 @@ def iter_frames(
     for idx, frame in decoded_frames(meta, start=start, stop=stop):
         if wanted is not None and not wanted[idx]:
             continue  # a repeat or cross-fade of a converted export
+        if idx < start:  # decoded from the key frame on: only its grey thumbnail, for the first frame's check
+            prev_thumb = _thumbnail(_luma(frame))
+            continue
         rgb, luma = _to_rgb(frame)
         thumb = _thumbnail(luma)
         dup = prev_thumb is not None and changed_fraction(thumb, prev_thumb) < DUPLICATE_MAX_CHANGED
         prev_thumb = thumb
-        if idx < start:
-            continue
         yielded += 1
         yield Frame(idx, float(meta.frame_times_s[idx]), _fit(rgb, meta.rotation_deg, max_long_side_px), dup)
     _check_complete(meta, yielded, expected)
