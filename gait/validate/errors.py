@@ -23,13 +23,25 @@ Visibility
 Correlated jitter
     An AR(1) (discrete Ornstein-Uhlenbeck) process per keypoint and image axis, per-frame
     coefficient ``a = exp(-1 / (fps * noise_tau_s))``, started from its stationary law, with the
-    camera's marginal SD (``clip.noise_px``, 0.9 % of stature by default). It is driven by the very
+    camera's marginal SD (``clip.noise_px``, 0.9 % of stature by default; in a rear or front view
+    of overground running scaled per frame with the runner's apparent size, with the camera's
+    floor of ``MIN_NOISE_PX``, as the camera's own noise is). It is driven by the very
     normal draws the camera used for its i.i.d. noise (same seed), so ``noise_tau_s = 0`` gives the
     camera's noise bit for bit.
 Dropouts
     Runs of frames with no far-foot landmarks (ankle, heel, foot_index: NaN position and NaN
     confidence), ``dropouts_per_stride`` of them, durations like the episodes' with their own
     median and maximum, never inside or touching an episode.
+Frontal leg-label episodes (rear and front views only; opt-in, 0 in every severity)
+    From behind or in front neither leg is the far one: MediaPipe mixes the legs up in either
+    direction. ``frontal_episodes_per_stride`` episodes per stride (placed as the side-view ones:
+    a share ``pre_contact_fraction`` starts ``pre_contact_lead_s`` before an initial contact of
+    either foot, the rest uniformly; never overlapping or touching), durations from
+    ``episode_min_s`` with median ``frontal_episode_median_s``, redrawn above
+    ``frontal_episode_max_s`` (so some are long runs), of two kinds: a share
+    ``frontal_swap_fraction`` are whole-leg swaps (knee, ankle, heel, foot_index of the two legs
+    exchanged), the rest foot snaps (one foot, drawn at random, its ankle, heel and foot_index at
+    the other foot's plus ``snap_noise_frac`` noise; the knee stays). Visibility is unchanged.
 
 Severities (:meth:`PoseErrorModel.at_severity`):
 
@@ -85,6 +97,19 @@ MediaPipe full, VIDEO mode) agrees on most:
   smoothing would be.
 * Dropouts: none inside the side clips' running; the rear clip has runs of 1 and 11 frames while
   the runner steps over the camera. Hence rare dropouts (0.05 per stride at severity 1).
+* Frontal episodes (``frontal_*``): the rear clip's MediaPipe track (``gait pose --workers 1``)
+  against the OpenPose skeleton drawn on that clip (left leg blue, right cyan: the colour under
+  each MediaPipe knee, ankle and heel, frames 27-102). Its running, frames 32-102 (~3.6
+  strides), has 4 episodes of 2-4 frames (0.07-0.13 s): 3 foot snaps (one foot's heel, or ankle
+  and heel, on the other foot; the knee right) and one mixed run of 4 frames (each heel on the
+  other foot in turn); the step over the camera adds one whole-leg swap of 2 frames (knees too).
+  Three of the four start 1-7 frames (0.03-0.23 s) before an annotated contact. The side-view
+  episode measure cannot see them (the feet are never > 10 % of body height apart). Hence
+  ``frontal_episodes_per_stride = 1.1``, ``frontal_episode_median_s = 0.08``,
+  ``frontal_swap_fraction = 0.25``, with the side view's placement. No run longer than 4 frames
+  was seen on this one short clip; ``frontal_episode_max_s = 0.4`` (12 frames at 30 fps) lets a
+  few long runs through as a stress the detector must survive, not a measurement
+  (:data:`FRONTAL_MEASURED`: these values; the rear/front overground harness uses them).
 """
 
 from __future__ import annotations
@@ -98,7 +123,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from gait.skeleton import KEYPOINTS, LEG_PARTS
-from gait.validate.camera import NOISE_FRACTION
+from gait.validate.camera import MIN_NOISE_PX, NOISE_FRACTION
 
 if TYPE_CHECKING:
     from gait.track import PoseTrack
@@ -113,6 +138,7 @@ DEFAULT_STRIDE_S = 0.7
 _NEAR = {"side_left": "left", "side_right": "right"}
 _INDEX = {name: i for i, name in enumerate(KEYPOINTS)}
 _PLACEMENT_TRIES = 50
+FRONTAL_KINDS: tuple[str, ...] = ("swap", "snap")
 
 
 @dataclass(frozen=True)
@@ -149,6 +175,14 @@ class PoseErrorModel:
         Time constant of the causal low-pass on the feet (module docstring, "Foot lag"); 0 = none
         (every severity's default: opt-in, e.g. ``replace(PoseErrorModel.at_severity(2),
         foot_lag_s=FOOT_LAG_S)``).
+    frontal_episodes_per_stride
+        Mean number of frontal leg-label episodes per stride (rear/front views only; module
+        docstring); 0 = none (every severity's default; :data:`FRONTAL_MEASURED` has the measured
+        values).
+    frontal_episode_median_s, frontal_episode_max_s
+        Their duration: from ``episode_min_s``, this median, redrawn above this maximum.
+    frontal_swap_fraction
+        Share of frontal episodes that swap the whole legs; the rest snap one foot onto the other.
     """
 
     episodes_per_stride: float = 0.0
@@ -165,6 +199,10 @@ class PoseErrorModel:
     dropout_median_s: float = 0.05
     dropout_max_s: float = 0.15
     foot_lag_s: float = 0.0
+    frontal_episodes_per_stride: float = 0.0
+    frontal_episode_median_s: float = 0.08
+    frontal_episode_max_s: float = 0.4
+    frontal_swap_fraction: float = 0.25
 
     def __post_init__(self) -> None:
         """Check that rates are non-negative and durations ordered (min < median < max); raise ValueError."""
@@ -174,6 +212,7 @@ class PoseErrorModel:
             "noise_tau_s",
             "dropouts_per_stride",
             "foot_lag_s",
+            "frontal_episodes_per_stride",
         )
         for name in nonneg:
             if not getattr(self, name) >= 0:
@@ -181,12 +220,15 @@ class PoseErrorModel:
         for median, top in (
             (self.episode_median_s, self.episode_max_s),
             (self.dropout_median_s, self.dropout_max_s),
+            (self.frontal_episode_median_s, self.frontal_episode_max_s),
         ):
             if not 0 < self.episode_min_s < median < top:
                 raise ValueError(
                     "Expected 0 < episode_min_s < median < max durations, got "
                     f"{self.episode_min_s}, {median}, {top}."
                 )
+        if not 0 <= self.frontal_swap_fraction <= 1:
+            raise ValueError(f"Expected frontal_swap_fraction in [0, 1], got {self.frontal_swap_fraction}.")
         if len(self.kind_weights) != len(KINDS) or min(self.kind_weights) < 0:
             raise ValueError(f"Expected 3 non-negative kind weights, got {self.kind_weights}.")
         if sum(self.kind_weights) <= 0:
@@ -227,6 +269,16 @@ class PoseErrorModel:
                 **common,
             )
         raise ValueError(f"Expected a severity in {SEVERITIES}, got {level!r}.")
+
+
+#: The frontal leg-label episodes measured on the real rear clip (module docstring, "Frontal
+#: episodes"): ``replace(PoseErrorModel.at_severity(2), **FRONTAL_MEASURED)`` for a rear or front view.
+FRONTAL_MEASURED: dict[str, float] = {
+    "frontal_episodes_per_stride": 1.1,
+    "frontal_episode_median_s": 0.08,
+    "frontal_episode_max_s": 0.4,
+    "frontal_swap_fraction": 0.25,
+}
 
 
 def _duration_s(rng: np.random.Generator, low: float, median: float, high: float) -> float:
@@ -331,6 +383,97 @@ def plan_episodes(
     return table.sort_values("start").reset_index(drop=True)
 
 
+def plan_frontal_episodes(
+    n_frames: int, fps: float, ic_s: np.ndarray, stride_s: float, model: PoseErrorModel, seed: int
+) -> pd.DataFrame:
+    """Draw the frontal leg-label episodes of a rear or front clip (pure; module docstring).
+
+    Parameters
+    ----------
+    n_frames, fps
+        The clip's length and frame rate.
+    ic_s
+        Initial-contact times of both feet (track time): a share ``pre_contact_fraction`` of the
+        episodes starts ``pre_contact_lead_s`` before one of them.
+    stride_s
+        Stride period; the expected count is ``model.frontal_episodes_per_stride * n_frames / fps
+        / stride_s``.
+    model, seed
+        The error model and the draw's seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per episode, sorted by ``start``: ``start``, ``stop`` (frames, stop exclusive),
+        ``kind`` (:data:`FRONTAL_KINDS`), ``pre_contact``, ``foot`` (the snapped foot, ``"left"``
+        or ``"right"``; empty for a swap).
+    """
+    rng = np.random.default_rng([int(seed), 4])
+    busy = np.zeros(n_frames, bool)
+    ic_s = np.asarray(ic_s, float)
+    count = _stochastic_round(rng, model.frontal_episodes_per_stride * n_frames / fps / stride_s)
+    n_pre = _stochastic_round(rng, model.pre_contact_fraction * count) if len(ic_s) else 0
+    rows = []
+    for k in range(count):
+        kind = "swap" if rng.uniform() < model.frontal_swap_fraction else "snap"
+        foot = str(rng.choice(["left", "right"])) if kind == "snap" else ""
+        d = _duration_s(rng, model.episode_min_s, model.frontal_episode_median_s, model.frontal_episode_max_s)
+        length = max(1, round(d * fps))
+        pre = k < n_pre
+        for _ in range(_PLACEMENT_TRIES):
+            if pre:
+                t0 = rng.choice(ic_s) - rng.uniform(*model.pre_contact_lead_s)
+            else:
+                t0 = rng.uniform(0.0, max(n_frames - length, 1) / fps)
+            start = round(t0 * fps)
+            if _free(busy, start, start + length):
+                busy[start : start + length] = True
+                rows.append({"start": start, "stop": start + length, "kind": kind, "pre_contact": pre, "foot": foot})
+                break
+    table = pd.DataFrame(rows, columns=["start", "stop", "kind", "pre_contact", "foot"])
+    return table.sort_values("start").reset_index(drop=True)
+
+
+def _apply_frontal_episodes(
+    noisy: np.ndarray, episodes: pd.DataFrame, noise_px: np.ndarray, model: PoseErrorModel, seed: int
+) -> np.ndarray:
+    """Swap the legs or snap one foot onto the other inside each frontal episode; a new array."""
+    rng = np.random.default_rng([int(seed), 5])
+    out = noisy.copy()
+    left, right = _leg_index("left"), _leg_index("right")
+    feet = {s: [_INDEX[f"{s}_{p}"] for p in FOOT_PARTS] for s in ("left", "right")}
+    for row in episodes.itertuples(index=False):
+        s = slice(row.start, row.stop)
+        if row.kind == "swap":
+            out[s, left], out[s, right] = noisy[s][:, right], noisy[s][:, left]
+            continue
+        other = "right" if row.foot == "left" else "left"
+        sd = model.snap_noise_frac / NOISE_FRACTION * noise_px[s]
+        jitter = rng.normal(0.0, 1.0, noisy[s][:, feet[other]].shape) * sd[:, None, None]
+        out[s, feet[row.foot]] = noisy[s][:, feet[other]] + jitter
+    return out
+
+
+def _noise_scale(clip: CameraClip) -> np.ndarray:
+    """Per-frame factor on ``clip.noise_px``: the runner's apparent size in a rear or front view.
+
+    ``distance_m / depth`` of the hips' midpoint (as :func:`gait.validate.camera.project_to_camera`
+    scales its own noise overground, with its floor of ``MIN_NOISE_PX``); ones for side views,
+    where the depth does not change.
+    """
+    n = len(clip.position_true_px)
+    info = json.loads(clip.track.attrs.get("synthetic_camera", "{}"))
+    if clip.camera.view in _NEAR or not info.get("overground_speed_m_s") or "distance_m" not in info:
+        return np.ones(n)
+    hip_mid = (np.asarray(clip.points_m["left_hip"]) + np.asarray(clip.points_m["right_hip"])) / 2
+    depth = (hip_mid - clip.camera.position_m) @ clip.camera.rotation[2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(depth > 0, float(info["distance_m"]) / depth, np.nan)
+    if clip.noise_px > 0:
+        scale = np.maximum(scale, MIN_NOISE_PX / clip.noise_px)
+    return np.where(np.isfinite(scale), scale, 1.0)
+
+
 def _plan_dropouts(
     busy: np.ndarray, fps: float, stride_s: float, model: PoseErrorModel, seed: int
 ) -> list[tuple[int, int]]:
@@ -414,7 +557,8 @@ def apply_pose_errors(
     clip
         From :func:`gait.validate.camera.project_to_camera`; its exact projection
         ``clip.position_true_px`` is the starting point and its noise is regenerated (SD
-        ``clip.noise_px``). Episodes and dropouts need a side view.
+        ``clip.noise_px``). Episodes and dropouts need a side view, frontal episodes a rear or
+        front view.
     truth
         The clip's ground truth (:func:`gait.validate.truth.ground_truth`): the far foot's ICs
         place the pre-contact episodes and give the stride period.
@@ -430,7 +574,7 @@ def apply_pose_errors(
         The erroneous track (same frames, coordinates, confidence and attributes as
         ``clip.track``, plus the attribute ``pose_errors``: JSON with the model, seed, and the
         episodes and dropouts placed), and a bool ``(n_frames,)`` array of the frames inside a
-        leg-label episode.
+        leg-label episode (side-view or frontal).
     """
     fps = float(clip.track.attrs["fps"])
     true_px = np.asarray(clip.position_true_px, dtype=float)
@@ -438,7 +582,10 @@ def apply_pose_errors(
     view = clip.camera.view
     if view not in _NEAR and (model.episodes_per_stride > 0 or model.dropouts_per_stride > 0):
         raise ValueError(f"Expected a side view for leg-label episodes and dropouts, got {view!r}.")
-    noisy = true_px + _unit_noise(seed, true_px.shape, fps, model.noise_tau_s) * clip.noise_px
+    if view in _NEAR and model.frontal_episodes_per_stride > 0:
+        raise ValueError(f"Expected a rear or front view for frontal leg-label episodes, got {view!r}.")
+    noise_px = clip.noise_px * _noise_scale(clip)
+    noisy = true_px + _unit_noise(seed, true_px.shape, fps, model.noise_tau_s) * noise_px[:, None, None]
     if model.foot_lag_s > 0:
         noisy = _lag_feet(noisy, fps, model.foot_lag_s)
     conf = clip.track["confidence"].values.copy()
@@ -460,6 +607,15 @@ def apply_pose_errors(
         for a, b in drops:
             noisy[a:b, foot] = np.nan
             conf[a:b, foot] = np.nan
+    frontal = pd.DataFrame(columns=["start", "stop", "kind", "pre_contact", "foot"])
+    if model.frontal_episodes_per_stride > 0:
+        ev = truth.events
+        ic_s = np.sort(ev.loc[ev["kind"] == "ic", "time_s"].to_numpy(float))
+        stride = 2.0 * float(np.median(np.diff(ic_s))) if len(ic_s) >= 2 else _stride_s(truth, "left")
+        frontal = plan_frontal_episodes(n, fps, ic_s, stride, model, seed)
+        noisy = _apply_frontal_episodes(noisy, frontal, noise_px, model, seed)
+        for row in frontal.itertuples(index=False):
+            mask[row.start : row.stop] = True
     out = clip.track.copy(deep=True)
     out["position"].values[...] = noisy.astype(np.float32)
     out["confidence"].values[...] = conf
@@ -470,6 +626,8 @@ def apply_pose_errors(
         "episode_kinds": {k: int((episodes["kind"] == k).sum()) for k in KINDS},
         "n_episode_frames": int(mask.sum()),
         "n_dropouts": len(drops),
+        "n_frontal_episodes": len(frontal),
+        "frontal_episode_kinds": {k: int((frontal["kind"] == k).sum()) for k in FRONTAL_KINDS},
     }
     out.attrs["pose_errors"] = json.dumps(record)
     return out, mask

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -17,6 +18,7 @@ from gait.validate import (
     project_to_camera,
     run_robust_validation,
 )
+from gait.validate.errors import FRONTAL_MEASURED
 from gait.validate.harness import run_once, summarise_runs
 from gait.validate.truth import ground_truth
 
@@ -243,3 +245,69 @@ def test_harness_at_severity_1(t25) -> None:
     text = format_robust_table(df)
     assert text.splitlines()[0].startswith("| severity | fps | clips | cadence within 1 spm %")
     assert text.splitlines()[2].startswith("| 1 | 30 | 1 |")
+
+
+# --- frontal leg-label episodes (rear/front views) ---------------------------------------------
+
+
+def _rear_clip(trial, *, fps: float = 30.0, seed: int = 3):
+    clip = trial.film(view="rear", fps=fps, seed=seed, duration_s=6.0, overground=True, distance_m=3.0)
+    return clip, trial.ground_truth(clip)
+
+
+def test_frontal_episodes_swap_legs_or_snap_a_foot(t25) -> None:
+    clip, truth = _rear_clip(t25)
+    base, base_mask = apply_pose_errors(clip, truth, PoseErrorModel(noise_tau_s=0.1), 3)
+    assert not base_mask.any()
+    b = base["position"].values
+    feet = {s: [IDX[f"{s}_{p}"] for p in ("ankle", "heel", "foot_index")] for s in ("left", "right")}
+    for swap_share in (1.0, 0.0):
+        model = PoseErrorModel(noise_tau_s=0.1, frontal_episodes_per_stride=3.0, frontal_swap_fraction=swap_share)
+        track, mask = apply_pose_errors(clip, truth, model, 3)
+        p = track["position"].values
+        assert mask.sum() > 10
+        assert np.array_equal(p[~mask], b[~mask], equal_nan=True)  # nothing changes outside episodes
+        others = [i for i in range(len(KEYPOINTS)) if i not in LEG["left"] + LEG["right"]]
+        assert np.array_equal(p[:, others], b[:, others], equal_nan=True)
+        if swap_share:
+            assert np.allclose(p[mask][:, LEG["left"]], b[mask][:, LEG["right"]], atol=1e-3)
+            assert np.allclose(p[mask][:, LEG["right"]], b[mask][:, LEG["left"]], atol=1e-3)
+        else:  # one foot on the other, knees untouched
+            knees = [IDX["left_knee"], IDX["right_knee"]]
+            assert np.array_equal(p[:, knees], b[:, knees], equal_nan=True)
+            gap = np.linalg.norm(p[mask][:, feet["left"]] - p[mask][:, feet["right"]], axis=-1)
+            true_gap = np.linalg.norm(b[mask][:, feet["left"]] - b[mask][:, feet["right"]], axis=-1)
+            assert np.median(gap) < 0.3 * np.median(true_gap)
+
+
+def test_frontal_episode_rate_and_durations(t25) -> None:
+    clip, truth = _rear_clip(t25, fps=60.0, seed=8)
+    model = replace(PoseErrorModel.at_severity(2), episodes_per_stride=0.0, dropouts_per_stride=0.0, **FRONTAL_MEASURED)
+    rates, lengths = [], []
+    for seed in range(6):
+        track, mask = apply_pose_errors(clip, truth, model, seed)
+        runs = _runs(mask)
+        rates.append(len(runs) / _strides(truth, len(mask), 60.0))
+        lengths += [(b - a) / 60.0 for a, b in runs]
+        assert json.loads(track.attrs["pose_errors"])["n_frontal_episodes"] == len(runs)
+    assert np.mean(rates) == pytest.approx(FRONTAL_MEASURED["frontal_episodes_per_stride"], rel=0.3)
+    assert np.median(lengths) == pytest.approx(FRONTAL_MEASURED["frontal_episode_median_s"], rel=0.35)
+    assert max(lengths) <= FRONTAL_MEASURED["frontal_episode_max_s"] + 1 / 60.0
+
+
+def test_frontal_episodes_need_a_frontal_view_and_stay_off_by_default(t25) -> None:
+    assert all(PoseErrorModel.at_severity(k).frontal_episodes_per_stride == 0.0 for k in (0, 1, 2, 3))
+    clip, truth = _clip(t25, fps=30.0, seed=1, duration_s=4.0)
+    with pytest.raises(ValueError, match="rear or front view"):
+        apply_pose_errors(clip, truth, PoseErrorModel(frontal_episodes_per_stride=1.0), 1)
+    with pytest.raises(ValueError, match="frontal_swap_fraction"):
+        PoseErrorModel(frontal_swap_fraction=1.5)
+
+
+def test_rear_overground_jitter_follows_the_runners_size(t25) -> None:
+    clip, truth = _rear_clip(t25, seed=4)
+    track, _ = apply_pose_errors(clip, truth, PoseErrorModel(), 4)
+    err = np.linalg.norm(track["position"].values.astype(float) - clip.position_true_px, axis=-1)
+    third = len(err) // 3
+    near, far = np.nanmedian(err[:third]), np.nanmedian(err[-third:])
+    assert far < 0.7 * near  # he runs away: smaller in the picture, smaller pixel errors
