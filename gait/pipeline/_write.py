@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from gait.config import AnalysisConfig, check_output_dir
 from gait.export import check_formats, write_exports
 from gait.pipeline._analyze import Clips, Prepared, Progress, _share, analyze, as_specs, prepare
 from gait.pipeline._types import Analysis, Session
-from gait.report import write_html, write_steps_csv
+from gait.report import GaitReport, write_html, write_steps_csv
 from gait.report.overlay import write_overlay
 from gait.track import save_track
 
@@ -36,17 +37,6 @@ def _headline(analysis: Analysis) -> dict[str, str]:
         if value is not None:
             lines[label] = fmt.format(value)
     return lines
-
-
-def _video_progress(share: Progress | None) -> Callable[[int, int], None] | None:
-    """``share`` as the frames-done callback of :func:`write_overlay` (its ``video`` stage)."""
-    if share is None:
-        return None
-
-    def report(done: int, total: int) -> None:
-        share("video", done / max(total, 1))
-
-    return report
 
 
 def _suffix(index: int, role: str) -> str:
@@ -78,6 +68,80 @@ def write_outputs(
     primary = analyses[0]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    jobs = [
+        (f"overlay{_suffix(i, role)}", clip, analysis, _share(progress, i, len(analyses)))
+        for i, (role, analysis) in enumerate(zip(roles, analyses, strict=True))
+        if video and (clip := _clip_path(analysis)) is not None
+    ]
+    # The overlays (decode, draw, H.264: the longest part) encode in a thread while this one writes the
+    # report files; FFmpeg and OpenCV release the GIL. Progress is passed on from this thread only.
+    overlays = _Overlays(jobs, out)
+    overlays.start()
+    try:
+        paths = _write_report_files(result, session, analyses, roles, report, primary, out)
+    except BaseException:
+        overlays.join()  # no video keeps being written after the error is reported
+        raise
+    return paths | overlays.wait()
+
+
+class _Overlays(threading.Thread):
+    """Draws each job's ``overlay*.mp4`` in turn; :meth:`wait` joins it, reporting its progress."""
+
+    def __init__(self, jobs: Sequence[tuple[str, Path, Analysis, Progress | None]], out: Path) -> None:
+        super().__init__(name="gait-overlay", daemon=True)
+        self.jobs, self.out = jobs, out
+        self.done: dict[str, Path] = {}
+        self.error: BaseException | None = None
+        self.latest: tuple[Progress, float] | None = None
+
+    def run(self) -> None:
+        try:
+            for key, clip, analysis, share in self.jobs:
+
+                def frames(done: int, total: int, share: Progress | None = share) -> None:
+                    if share is not None:
+                        self.latest = (share, done / max(total, 1))
+
+                self.done[key] = write_overlay(
+                    clip,
+                    analysis.cleaned,
+                    analysis.events.table,
+                    self.out / f"{key}.mp4",
+                    headline=_headline(analysis),
+                    slowmo_factor=analysis.slowmo_factor,
+                    progress=frames,
+                )
+        except BaseException as err:  # re-raised in the caller's thread by wait()
+            self.error = err
+
+    def wait(self) -> dict[str, Path]:
+        """The overlays written, once all are; their progress goes to the caller's callback meanwhile."""
+        while self.is_alive():
+            self.join(0.25)
+            self._report()
+        self._report()
+        if self.error is not None:
+            raise self.error
+        return self.done
+
+    def _report(self) -> None:
+        latest, self.latest = self.latest, None
+        if latest is not None:
+            share, fraction = latest
+            share("video", fraction)
+
+
+def _write_report_files(
+    result: Analysis | Session,
+    session: Session | None,
+    analyses: Sequence[Analysis],
+    roles: Sequence[str],
+    report: GaitReport,
+    primary: Analysis,
+    out: Path,
+) -> dict[str, Path]:
+    """``report.json``, ``steps.csv``, the raw tracks and ``report.html`` of :func:`write_outputs`."""
     paths = {"report": out / "report.json", "steps": out / "steps.csv", "html": out / "report.html"}
     tmp = paths["report"].with_suffix(".json.tmp")
     tmp.write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n")
@@ -101,20 +165,6 @@ def write_outputs(
         clip=_clip_path(primary),
         rear=rear_plot,
     )
-    for i, (role, analysis) in enumerate(zip(roles, analyses, strict=True)):
-        clip = _clip_path(analysis)
-        if video and clip is not None:
-            key = f"overlay{_suffix(i, role)}"
-            share = _share(progress, i, len(analyses))
-            paths[key] = write_overlay(
-                clip,
-                analysis.cleaned,
-                analysis.events.table,
-                out / f"{key}.mp4",
-                headline=_headline(analysis),
-                slowmo_factor=analysis.slowmo_factor,
-                progress=_video_progress(share),
-            )
     return paths
 
 
