@@ -1,9 +1,8 @@
-"""Run the pose model over a clip, in one or two processes, and build the pose track."""
+"""Run the pose model over a clip, in one or two threads, and build the pose track."""
 
 from __future__ import annotations
 
 import json
-import multiprocessing as mp_proc
 import numbers
 import os
 import threading
@@ -11,7 +10,6 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -45,13 +43,12 @@ from gait.video import (
     speed_segments,
 )
 
-#: Frames decoded before a chunk's first frame so the second process's tracker has locked on.
+#: Frames decoded before a chunk's first frame so the second chunk's tracker has locked on.
 WARMUP_FRAMES = 20
-#: Clips shorter than this run in one process. Spawning a second one costs ~1-2 s, so short clips gain
-#: little (the 12 s sample: 7.0 s in one process, 6.0 s in two), and the second process's tracker
-#: starts afresh, so its half differs slightly from a one-process run (sample: median 0.02 px, but
-#: 38 of 180 frames > 20 px on the lower body at leg crossings). Keeping short clips in one process
-#: makes the CLI, web app and batch engine (always one process per clip) agree exactly on them.
+#: Clips shorter than this run as one chunk. The second chunk's tracker starts afresh, so its half
+#: differs slightly from a one-chunk run (sample: median 0.02 px, but 38 of 180 frames > 20 px on the
+#: lower body at leg crossings). Keeping short clips in one chunk makes the CLI, web app and batch
+#: engine (always one chunk per clip) agree exactly on them.
 MIN_FRAMES_FOR_SPLIT = 600
 
 Progress = Callable[[int, int], None]
@@ -78,8 +75,9 @@ class PoseParams:
         1080p is fed at full size, which is as fast as downscaling there). Landmarks are always in
         pixels of the full displayed frame.
     workers
-        Processes for one clip; ``None`` chooses 2 on machines with >= 2 cores for clips of at least
-        600 frames (MediaPipe keeps one core busy per process), else 1.
+        Chunks of one clip, each inferred in its own thread (MediaPipe keeps one core busy per
+        chunk); ``None`` chooses 2 on machines with >= 2 cores for clips of at least 600 frames,
+        else 1.
     backend
         ``"mediapipe"`` (default, the reference: MediaPipe's PoseLandmarker) or ``"litert"`` (the same
         two models run directly in LiteRT with 2 XNNPACK threads and MediaPipe's tracking and smoothing
@@ -142,19 +140,6 @@ class _Chunk:
     duplicate: np.ndarray  # (n,) bool
 
 
-_counter = None  # per-worker shared progress counter (set by the pool initializer)
-_pool_size = 1  # processes sharing the machine for this clip (set by the pool initializer)
-
-
-def _init_worker(counter: object, pool_size: int = 1) -> None:
-    global _counter, _pool_size
-    _counter = counter
-    _pool_size = pool_size
-    import cv2
-
-    cv2.setNumThreads(1)  # cv2's pool competes with FFmpeg and MediaPipe on 2 cores
-
-
 def _run_chunk(
     meta: VideoMeta,
     model_path: Path,
@@ -163,14 +148,15 @@ def _run_chunk(
     stop: int,
     first: int,
     rotate_deg: int = 0,
-    counter: Any = None,
+    counter: _Counter | None = None,
+    litert_threads: int = 2,
 ) -> _Chunk:
     """Infer frames ``start..stop`` turned ``rotate_deg`` clockwise.
 
     Frames before ``first`` only warm up the tracker and are dropped. Each frame kept adds one to
-    ``counter`` (default: the pool worker's shared counter, when there is one).
+    ``counter``. ``litert_threads``: XNNPACK threads of the litert backend (the cores left to this
+    chunk).
     """
-    counter = _counter if counter is None else counter
     from gait.pose._native import native_logs_silenced
 
     if params.backend == "litert":  # does not import mediapipe (~1-3 s of start-up)
@@ -178,9 +164,7 @@ def _run_chunk(
 
         from gait.pose._litert import LiteRTLandmarker
 
-        # XNNPACK threads: the cores left per process (2 processes on 2 cores -> 1 thread each)
-        threads = max(1, min(2, (os.cpu_count() or 1) // max(1, _pool_size)))
-        Landmarker = partial(LiteRTLandmarker, num_threads=threads)
+        Landmarker = partial(LiteRTLandmarker, num_threads=litert_threads)
     else:
         from gait.pose._mediapipe import Landmarker  # type: ignore[assignment]
 
@@ -224,8 +208,8 @@ def _choose_workers(params: PoseParams, n_frames: int) -> int:
     return 2 if (os.cpu_count() or 1) >= 2 and n_frames >= MIN_FRAMES_FOR_SPLIT else 1
 
 
-class _LocalCounter:
-    """Frames done by a chunk run in this process (the pool's shared ``Value`` has the same interface)."""
+class _Counter:
+    """Frames done by the chunks of one pass, counted from their threads."""
 
     def __init__(self) -> None:
         self.value = 0
@@ -235,59 +219,46 @@ class _LocalCounter:
         return self._lock
 
 
-def _run_here(
-    meta: VideoMeta,
-    model_path: Path,
-    params: PoseParams,
-    part: tuple[int, int, int],
-    rotate_deg: int,
-    progress: Progress | None,
-) -> _Chunk:
-    """One chunk in this process, with no worker to start.
-
-    A spawned worker re-imports numpy, PyAV and the model's runtime (1-3 s of a short clip). With
-    ``progress``, the chunk runs in a thread and this one reports its frames every 0.25 s.
-    """
-    if progress is None:
-        return _run_chunk(meta, model_path, params, *part, rotate_deg)
-    counter = _LocalCounter()
-    result: list[_Chunk] = []
-    failure: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            result.append(_run_chunk(meta, model_path, params, *part, rotate_deg, counter=counter))
-        except BaseException as err:  # handed to the caller's thread below
-            failure.append(err)
-
-    thread = threading.Thread(target=work, name="gait-pose", daemon=True)  # daemon: Ctrl-C ends the run
-    thread.start()
-    while thread.is_alive():
-        thread.join(0.25)
-        progress(counter.value, meta.n_frames)
-    if failure:
-        raise failure[0]
-    return result[0]
-
-
 def _infer(
     meta: VideoMeta, model_path: Path, params: PoseParams, progress: Progress | None, rotate_deg: int = 0
 ) -> list[_Chunk]:
+    """The chunks of :func:`_plan`, each in its own thread of this process.
+
+    MediaPipe's and LiteRT's inference, FFmpeg's decoding and OpenCV's conversions release the GIL,
+    so two chunks keep two cores busy without a second process (which would re-import numpy, PyAV
+    and the model's runtime and load the model again: 1-3 s). With ``progress``, this thread
+    reports the frames done every 0.25 s.
+    """
     plan = _plan(meta.n_frames, _choose_workers(params, meta.n_frames))
-    if len(plan) == 1:
-        return [_run_here(meta, model_path, params, plan[0], rotate_deg, progress)]
-    ctx = mp_proc.get_context("spawn")
-    counter = ctx.Value("l", 0)
-    with ctx.Pool(len(plan), initializer=_init_worker, initargs=(counter, len(plan))) as pool:
-        pending = pool.starmap_async(_run_chunk, [(meta, model_path, params, *p, rotate_deg) for p in plan])
-        while not pending.ready():
-            pending.wait(0.25)
+    if len(plan) == 1 and progress is None:
+        return [_run_chunk(meta, model_path, params, *plan[0], rotate_deg)]
+    counter = _Counter()
+    litert_threads = max(1, min(2, (os.cpu_count() or 1) // len(plan)))
+    result: list[_Chunk | None] = [None] * len(plan)
+    failure: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            result[i] = _run_chunk(
+                meta, model_path, params, *plan[i], rotate_deg, counter=counter, litert_threads=litert_threads
+            )
+        except BaseException as err:  # handed to the caller's thread below
+            failure.append(err)
+
+    # daemon: Ctrl-C in the caller's thread ends the run
+    threads = [threading.Thread(target=work, args=(i,), name=f"gait-pose-{i}", daemon=True) for i in range(len(plan))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.25)
             if progress is not None:
                 progress(counter.value, meta.n_frames)
-        chunks = pending.get()
     if progress is not None:
         progress(counter.value, meta.n_frames)
-    return chunks
+    if failure:
+        raise failure[0]
+    return [chunk for chunk in result if chunk is not None]
 
 
 @dataclass
