@@ -64,3 +64,47 @@ def test_overlay_has_every_frame_at_its_time_and_the_skeleton_on_the_runner(tmp_
     band = slice(height // 2 - 10, height // 2 + 10)
     corner = np.abs(drawn[band, :20] - plain[band, :20]).mean()
     assert near > 3 * corner + 10
+
+
+def _sample_analysis():
+    track = load_track(SAMPLE_TRACK)
+    track.attrs["source_path"] = str(SAMPLE_CLIP)
+    return analyze_track(track)
+
+
+def test_overlay_encodes_beside_the_report_files_and_reports_its_progress_from_the_callers_thread(tmp_path):
+    import threading
+
+    from gait.pipeline import write_outputs
+
+    calls: list[tuple[str, float, str]] = []
+    paths = write_outputs(
+        _sample_analysis(),
+        tmp_path,
+        progress=lambda stage, f: calls.append((stage, f, threading.current_thread().name)),
+    )
+    assert paths["overlay"].is_file() and paths["html"].is_file() and paths["report"].is_file()
+    assert not list(tmp_path.glob("*.part.mp4"))
+    video = [(f, name) for stage, f, name in calls if stage == "video"]
+    assert video and video[-1][0] == pytest.approx(1.0)
+    assert {name for _, name in video} == {threading.current_thread().name}  # never the overlay thread
+    fractions = [f for f, _ in video]
+    assert fractions == sorted(fractions)
+
+
+def test_a_progress_callback_that_gives_up_stops_the_overlay_thread(tmp_path):
+    import threading
+
+    from gait.pipeline import write_outputs
+
+    class GiveUp(BaseException):
+        pass
+
+    def progress(stage: str, fraction: float) -> None:
+        if stage == "video" and fraction > 0:
+            raise GiveUp
+
+    with pytest.raises(GiveUp):
+        write_outputs(_sample_analysis(), tmp_path, progress=progress)
+    assert not (tmp_path / "overlay.mp4").exists()
+    assert not [t for t in threading.enumerate() if t.name == "gait-overlay"]

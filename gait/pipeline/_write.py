@@ -80,9 +80,13 @@ def write_outputs(
     try:
         paths = _write_report_files(result, session, analyses, roles, report, primary, out)
     except BaseException:
-        overlays.join()  # no video keeps being written after the error is reported
+        overlays.stop()  # no video keeps being written after the error is reported
         raise
     return paths | overlays.wait()
+
+
+class _OverlaysStopped(Exception):
+    """Raised inside the overlay thread when its caller asks it to stop."""
 
 
 class _Overlays(threading.Thread):
@@ -94,12 +98,15 @@ class _Overlays(threading.Thread):
         self.done: dict[str, Path] = {}
         self.error: BaseException | None = None
         self.latest: tuple[Progress, float] | None = None
+        self._stop_asked = threading.Event()
 
     def run(self) -> None:
         try:
             for key, clip, analysis, share in self.jobs:
 
                 def frames(done: int, total: int, share: Progress | None = share) -> None:
+                    if self._stop_asked.is_set():
+                        raise _OverlaysStopped
                     if share is not None:
                         self.latest = (share, done / max(total, 1))
 
@@ -112,15 +119,26 @@ class _Overlays(threading.Thread):
                     slowmo_factor=analysis.slowmo_factor,
                     progress=frames,
                 )
+        except _OverlaysStopped:
+            pass
         except BaseException as err:  # re-raised in the caller's thread by wait()
             self.error = err
 
+    def stop(self) -> None:
+        """Stop at the next frame and wait until the thread has ended (the video stays a ``.part`` file)."""
+        self._stop_asked.set()
+        self.join()
+
     def wait(self) -> dict[str, Path]:
         """The overlays written, once all are; their progress goes to the caller's callback meanwhile."""
-        while self.is_alive():
-            self.join(0.25)
+        try:
+            while self.is_alive():
+                self.join(0.25)
+                self._report()
             self._report()
-        self._report()
+        except BaseException:  # the caller's progress callback gave up (e.g. the web run lost its lease)
+            self.stop()
+            raise
         if self.error is not None:
             raise self.error
         return self.done
