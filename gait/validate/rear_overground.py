@@ -4,8 +4,11 @@ The RBDS treadmill trials are turned into overground running by :func:`gait.vali
 (``overground=True``: the belt speed added to every point's forward coordinate), filmed by a static
 virtual camera behind the runner (he runs away from it, starting ``distance_m`` in front of it) or in
 front of him (he runs towards it), with the realistic pose-error model of :mod:`gait.validate.errors`
-(its correlated jitter; leg-label episodes and far-foot dropouts are defined for side views only and
-left out, as in ``tests/benchmarks/front_view.py``). Each clip is analysed as a video would be after
+(its correlated jitter, scaled with the runner's apparent size; the side-view leg-label episodes and
+far-foot dropouts need a near and a far leg and are left out, as in ``tests/benchmarks/front_view.py``;
+with ``label_errors`` the frontal leg-label episodes measured on the real rear clip,
+:data:`gait.validate.errors.FRONTAL_MEASURED`: whole-leg swaps and one foot snapped onto the other).
+Each clip is analysed as a video would be after
 pose estimation: :func:`gait.track.clean_track` and :func:`gait.events._rear.detect_frontal_events`
 (which routes overground clips to :mod:`gait.events._rear_overground`), and scored against the force
 plates: ICs matched one to one within :data:`TOL_S`, their error in ms and in frames, and the cadence
@@ -21,7 +24,7 @@ import numpy as np
 from gait.events._rear import detect_frontal_events
 from gait.track import clean_track, track_fps
 from gait.track.view import given_view
-from gait.validate.errors import PoseErrorModel, apply_pose_errors
+from gait.validate.errors import FRONTAL_MEASURED, PoseErrorModel, apply_pose_errors
 from gait.validate.harness import FOOT, match_events
 from gait.validate.mocap import MocapTrial
 
@@ -30,11 +33,15 @@ TOL_S = 0.15
 START_DISTANCE_M = {"rear": 3.0, "front": 12.0}
 
 
-def frontal_model(severity: int, foot_lag_s: float = 0.0) -> PoseErrorModel:
-    """The error model of a severity without its side-view-only parts (episodes, dropouts), with a foot lag."""
-    return replace(
+def frontal_model(severity: int, foot_lag_s: float = 0.0, label_errors: bool = False) -> PoseErrorModel:
+    """The error model of a severity without its side-view-only parts (episodes, dropouts), with a foot lag.
+
+    ``label_errors`` adds the frontal leg-label episodes (:data:`gait.validate.errors.FRONTAL_MEASURED`).
+    """
+    model = replace(
         PoseErrorModel.at_severity(severity), episodes_per_stride=0.0, dropouts_per_stride=0.0, foot_lag_s=foot_lag_s
     )
+    return replace(model, **FRONTAL_MEASURED) if label_errors else model
 
 
 def run_clip(
@@ -47,6 +54,7 @@ def run_clip(
     duration_s: float = 3.0,
     camera_height_m: float | None = None,
     foot_lag_s: float = 0.0,
+    label_errors: bool = False,
 ) -> dict[str, object]:
     """Film, analyse and score one overground clip.
 
@@ -64,6 +72,8 @@ def run_clip(
         Camera height; None: half the stature (hip height).
     foot_lag_s
         The error model's causal foot lag (:class:`PoseErrorModel` ``foot_lag_s``; 0: none).
+    label_errors
+        Add the error model's frontal leg-label episodes (:func:`frontal_model`).
 
     Returns
     -------
@@ -82,8 +92,8 @@ def run_clip(
     )
     truth = trial.ground_truth(clip)
     track = clip.track
-    if severity or foot_lag_s:
-        track, _ = apply_pose_errors(clip, truth, frontal_model(severity, foot_lag_s), seed)
+    if severity or foot_lag_s or label_errors:
+        track, _ = apply_pose_errors(clip, truth, frontal_model(severity, foot_lag_s, label_errors), seed)
     cleaned = clean_track(track)
     events = detect_frontal_events(cleaned, given_view(cleaned, view), track_fps(cleaned))
     errs: list[float] = []
