@@ -14,6 +14,11 @@ the whole window), its known pan removed as the pipeline removes the measured on
     .venv/bin/python tests/benchmarks/passby.py --clips 12
     .venv/bin/python tests/benchmarks/passby.py --fps 30 --fps 60 --camera static --camera follow --camera follow_raw
     .venv/bin/python tests/benchmarks/passby.py --fps 30 --foot-lag-s 0.04
+    .venv/bin/python tests/benchmarks/passby.py --fps 30 --fps 60 --camera static --camera follow \
+        --slide-hz 0 --slide-hz 5.5 --slide-hz 3
+
+``--slide-hz``: MediaPipe's foot slide after contact (:func:`gait.validate.passby.slide_feet`; the sample
+treadmill clip's is 5.5 Hz, :data:`gait.validate.passby.SLIDE_TREADMILL_HZ`; lower = a longer slide).
 
 ``--foot-lag-s``: the severity's errors plus MediaPipe's foot lag (opt-in
 :attr:`gait.validate.errors.PoseErrorModel.foot_lag_s`; measured on the treadmill clip,
@@ -51,6 +56,9 @@ def main() -> None:
         "--camera", action="append", choices=list(CAMERAS), help="repeatable; default static"
     )
     ap.add_argument("--foot-lag-s", type=float, default=0.0, help="feet low-pass time constant, s")
+    ap.add_argument(
+        "--slide-hz", type=float, action="append", help="foot slide frequency, Hz (repeatable; default 0 = none)"
+    )
     args = ap.parse_args()
     cameras = args.camera or ["static"]
     fps_list = args.fps or [30.0, 60.0, 120.0, 240.0]
@@ -63,13 +71,15 @@ def main() -> None:
         start = float(rng.uniform(1.0, tr.duration_s - 5.0))
         clips.append((tr, start, int(rng.integers(2**31 - 1))))
     cols = (
-        "| camera | severity | foot lag ms | fps | clips | running % | cadence reported % | cadence MAE spm | "
-        "cadence max err spm | ICs in view | IC det % | IC within 1 frame % | "
+        "| camera | severity | foot lag ms | slide Hz | fps | clips | running % | cadence reported % | "
+        "cadence MAE spm | cadence max err spm | ICs in view | IC det % | IC within 1 frame % | "
         "IC within 2 frames % | IC bias ms | IC SD ms | IC false pos |"
     )
     print(cols)
     print("|" + "---|" * (cols.count("|") - 1))
-    for cam_name, sev, fps in ((c, v, f) for c in cameras for v in severities for f in fps_list):
+    slides = args.slide_hz or [0.0]
+    cells_iter = ((c, g, v, f) for c in cameras for g in slides for v in severities for f in fps_list)
+    for cam_name, slide, sev, fps in cells_iter:
         camera, compensate = CAMERAS[cam_name]
         t0 = time.perf_counter()
         runs = [
@@ -84,6 +94,7 @@ def main() -> None:
                 camera=camera,
                 compensate=compensate,
                 error_model=replace(PoseErrorModel.at_severity(sev), foot_lag_s=args.foot_lag_s),
+                slide_hz=slide,
             )
             for tr, start, seed in clips
         ]
@@ -92,6 +103,7 @@ def main() -> None:
             cam_name,
             f"{sev}",
             f"{1000 * args.foot_lag_s:.0f}",
+            f"{slide:g}",
             f"{fps:.0f}",
             f"{s['runs']}",
             f"{s['running_pct']:.0f}",
