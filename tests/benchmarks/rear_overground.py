@@ -1,6 +1,7 @@
 """Rear and front view overground on the mocap harness, and the real rear clip held out.
 
     python tests/benchmarks/rear_overground.py [--mocap ../shared/data/mocap] [--seeds 2] [--real-track T.nc]
+        [--label-colours T.nc]
 
 Harness (:mod:`gait.validate.rear_overground`): RBDS001 and RBDS0041 (2.5 m/s), virtual camera behind the
 runner (he runs away from 3 m) or in front (towards it from 12 m), at 0.1 m and at hip height, 30 and 60
@@ -15,6 +16,11 @@ rows without foot lag only.
 ``--real-track``: a track of ``../shared/data/clips/rear_overground_30fps_openpose_overlay.mp4`` made with
 ``gait pose CLIP -o T.nc --workers 1`` (GPL-3.0: keep it outside the project); its 7 annotated ICs are
 scored held out (nearest same-foot IC, in frames) with the detected cadence.
+
+``--label-colours T.nc`` (same track): the measurement behind the error model's frontal episodes
+(``gait.validate.errors.FRONTAL_MEASURED``): the colour of the OpenPose skeleton drawn on the clip
+(left leg blue, right cyan) under each MediaPipe knee, ankle and heel, per frame, and the runs of frames
+where a MediaPipe leg point sits on the other leg's colour.
 Runtime: about 30 s on the project's machine.
 """
 
@@ -67,13 +73,70 @@ def real_clip(track_path: Path) -> str:
     )
 
 
+def _leg_colour(rgb: np.ndarray, x: float, y: float, radius: int = 7) -> str:
+    """``L`` (blue), ``R`` (cyan) or ``?``: the OpenPose leg colour dominating around a point."""
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return "."
+    xi, yi = int(round(x)), int(round(y))
+    patch = rgb[max(0, yi - radius) : yi + radius + 1, max(0, xi - radius) : xi + radius + 1].reshape(-1, 3).astype(int)
+    r, g, b = patch.T
+    blue = int(((b > 170) & (r < 90) & (g < 110)).sum())
+    cyan = int(((b > 170) & (g > 170) & (r < 110)).sum())
+    if max(blue, cyan) < 5 or blue == cyan:
+        return "?"
+    return "L" if blue > cyan else "R"
+
+
+def label_colours(track_path: Path) -> str:
+    """Per frame, the OpenPose colour under MediaPipe's leg points, and the runs where they disagree."""
+    import av  # the project's video reader; only this measurement needs it here
+
+    track = load_track(track_path)
+    pos = track["position"]
+    clip = ANNOTATION.with_name(ANNOTATION.name.replace(".events.csv", ".mp4"))
+    parts = ("knee", "ankle", "heel")
+    lines, wrong = [], []
+    with av.open(str(clip)) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i >= pos.sizes["time"]:
+                break
+            rgb = frame.to_ndarray(format="rgb24")
+            got = {
+                (side, part): _leg_colour(
+                    rgb,
+                    float(pos.sel(keypoint=f"{side}_{part}", space="x").values[i]),
+                    float(pos.sel(keypoint=f"{side}_{part}", space="y").values[i]),
+                )
+                for side in ("left", "right")
+                for part in parts
+            }
+            bad = [f"{s}_{p}" for (s, p), c in got.items() if c == ("R" if s == "left" else "L")]
+            wrong.append(bad)
+            cells = " ".join(got[("left", p)] for p in parts) + " | " + " ".join(got[("right", p)] for p in parts)
+            lines.append(f"{i:3d}  {cells}  {' '.join(bad)}")
+    runs, start = [], None
+    for i, bad in enumerate([*wrong, []]):
+        if bad and start is None:
+            start = i
+        elif not bad and start is not None:
+            points = ", ".join(sorted({b for w in wrong[start:i] for b in w}))
+            runs.append(f"{start}-{i - 1} ({i - start} frames: {points})")
+            start = None
+    head = "frame  MediaPipe left knee ankle heel | right knee ankle heel: OpenPose colour underneath (L blue, R cyan)"
+    return "\n".join([head, *lines, "runs of frames with a leg point on the other leg: " + "; ".join(runs)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mocap", type=Path, default=ROOT.parent / "shared" / "data" / "mocap")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--real-track", type=Path)
+    parser.add_argument("--label-colours", type=Path, help="a track of the real rear clip: its leg-label errors")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RuntimeWarning)
+    if args.label_colours is not None:
+        print(label_colours(args.label_colours))
+        return
     trials = [load_trial(args.mocap, t) for t in ("RBDS001_runT25", "RBDS0041_runT25")]
     rows = []
     for labels in (False, True):

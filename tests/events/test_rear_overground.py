@@ -4,8 +4,8 @@ A virtual camera behind the runner (he runs away from it) or in front (towards i
 severity 2 without side-view episodes, with and without the frontal leg-label episodes measured on
 the real rear clip. The thresholds are the benchmark's figures (``tests/benchmarks/rear_overground.py``)
 with a margin; one seed per trial here. Before the sides came from the feet's image order, the
-label-error cases gave 24/28 contacts matched, 54-64 % within one frame, an IC SD of 36-41 ms (all
-fail here).
+label-error cases here gave 13/14 contacts matched, 57 % within one frame and an IC SD of 34-40 ms
+(they fail here).
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def trials():
         ("rear", 0.1, False, 0.9, 85.0, 25.0, 6.0),
         ("front", None, False, 0.95, 90.0, 20.0, 3.0),
         ("front", 0.1, False, 0.95, 90.0, 25.0, 3.0),
-        ("rear", 0.1, True, 0.9, 80.0, 30.0, 8.0),
-        ("front", None, True, 0.9, 85.0, 25.0, 4.0),
+        ("rear", 0.1, True, 0.9, 80.0, 30.0, 10.0),
+        ("front", None, True, 0.85, 80.0, 25.0, 7.0),
     ],
 )
 def test_overground_contacts_match_force_plates(
