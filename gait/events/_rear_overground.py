@@ -190,7 +190,7 @@ def relabel_feet(track: PoseTrack, scale_px: np.ndarray) -> PoseTrack:
             v[swap, li], v[swap, ri] = v[swap, ri].copy(), v[swap, li].copy()
         if name == "position":
             for k in (0, 1):
-                v[np.ix_(snapped[:, k], feet[k])] = np.nan
+                v[np.ix_(snapped[:, k], np.asarray(feet[k]))] = np.nan
         arr.values[...] = np.moveaxis(v, (0, 1), (t_ax, k_ax))
     return out
 
