@@ -107,8 +107,11 @@ MediaPipe full, VIDEO mode) agrees on most:
   too). All five start 3-7 frames (0.1-0.23 s) before an annotated contact, which with steps of
   ~10 frames chance would do 60 % of the time, so the side view's placement is kept. The
   side-view episode measure cannot see them (the feet are never > 10 % of body height apart).
-  Hence ``frontal_episodes_per_stride = 1.4``, ``frontal_episode_median_s = 0.1``,
-  ``frontal_swap_fraction = 0.25``. No run longer than 4 frames was seen on this one short clip;
+  Checking the foot_index too adds two short runs (a toe on the other foot, 2 and 5 frames; less
+  sure where the toes meet at the midline), not counted. Hence ``frontal_episodes_per_stride =
+  1.4``, ``frontal_episode_median_s = 0.1``, ``frontal_swap_fraction = 0.25``. The model's snaps
+  move the whole foot (ankle, heel and foot_index); on the clip most move the heel or the ankle
+  alone: a heel-level kind is not modelled yet. No run longer than 4 frames was seen on this one short clip;
   ``frontal_episode_max_s = 0.4`` (12 frames at 30 fps) lets a few long runs through as a stress
   the detector must survive, not a measurement (:data:`FRONTAL_MEASURED`: these values; the
   rear/front overground harness uses them).

@@ -21,7 +21,7 @@ scored held out (nearest same-foot IC, in frames) with the detected cadence.
 (``gait.validate.errors.FRONTAL_MEASURED``): the colour of the OpenPose skeleton drawn on the clip
 (left leg blue, right cyan) under each MediaPipe knee, ankle and heel, per frame, and the runs of frames
 where a MediaPipe leg point sits on the other leg's colour.
-Runtime: about 30 s on the project's machine.
+Runtime: about 1 minute on the project's machine (2 cores shared).
 """
 
 from __future__ import annotations
