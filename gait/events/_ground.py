@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -94,23 +93,30 @@ def fit_ground_line(
 #: A foot is in stance while its forward velocity relative to the ground is below this fraction
 #: of the running speed (late swing: ~2x the running speed; stance: ~0).
 STANCE_SPEED_FRACTION = 0.35
-#: Initial contact at the onset of the foot's deceleration (opt-in; 0 = off, the default): where,
-#: going back from the stance (:data:`STANCE_SPEED_FRACTION`), the foot's ground-relative speed
-#: last exceeded this multiple of the running speed. MediaPipe's feet lag where they decelerate:
-#: on the sample treadmill clip the 0.35 crossing comes 1.6 frames after the hand-annotated
-#: contact, a 1.0 crossing 0.9 frame (``tests/benchmarks/foot_lag.py``); on the mocap harness's
-#: pass-bys with that lag modelled (``tests/benchmarks/passby.py --foot-lag-s 0.045``, severity
-#: 2, 30 fps, 12 clips) 1.0 takes the ICs within 1 frame from 8 % to 68 % (0.8: 65 %, 1.2: 65 %,
-#: 1.5: 24 %). It is off because on the held-out real pass-by (SOURCES.md section 6) 1.0 moved
-#: the contacts from 4-8 frames late to 2-5 frames early and the cadence from 160.2 to 179.8 spm
-#: (annotation 167.4 +- 7.8): the real clip's feet decelerate over far longer than the treadmill
-#: clip's, so the treadmill-measured lag does not carry over to it.
-ONSET_SPEED_FRACTION = 0.0
+#: Initial contact in the foot's deceleration, not at its end: where, going back from the stance
+#: (:data:`STANCE_SPEED_FRACTION`), the foot's ground-relative speed last exceeded this fraction
+#: of its swing's peak speed (the fastest within :data:`SWING_LOOKBACK_S` before; never below the
+#: stance level; 0 = the stance level's crossing, the rule before). MediaPipe's feet slide on
+#: past the contact and stop late: on the sample treadmill clip (hand-annotated contacts,
+#: belt-relative) the heel is the mocap heel through a 5.5 Hz second-order low-pass, which puts
+#: the stance level's crossing ~50 ms after the force-plate contact (the harness's foot slide,
+#: :func:`gait.validate.passby.slide_feet`). On the harness's pass-bys with that slide (static
+#: camera, severity 0, 16 clips at 30 and 60 fps) the IC error (median) of each fraction: 0 (the
+#: stance level) +50 ms, 0.3 +32 ms, 0.4 +20 ms, 0.5 +9 ms; ICs within 1 frame at 30 / 60 fps
+#: (24 other clips, ``tests/benchmarks/passby.py --slide-hz 5.5``): 0.5 90 / 70 %, 0.55 90 / 88 %,
+#: 0.6 90 / 86 %. Without the slide 0.55 is ~40 ms early: a delay this shape of stop cannot tell
+#: apart from none, so the measured slide is assumed. Relative to the swing's own peak rather than
+#: to the running speed, the level does not depend on the pelvis-speed estimate (perspective, a
+#: moving camera's residual motion).
+IC_PEAK_FRACTION = 0.55
+#: The swing's peak taken when the view starts in a foot's deceleration (its fastest seen frame
+#: is the first), multiples of the running speed: the median over the harness's pass-bys (the
+#: RBDS feet, the slower of heel and toe, ground-relative, 2.5 and 3.5 m/s; 30 and 60 fps): 2.2.
+TYPICAL_SWING_PEAK = 2.2
 #: Gaussian smoothing (s, 1 SD) of the ground-relative positions before differentiating: a fixed
 #: time so that the velocity noise does not grow with the frame rate.
 SMOOTH_S = 0.012
 
-USE_VERTICAL = bool(int(os.environ.get("GAIT_USE_VERTICAL", "0")))
 #: Shortest stance counted, seconds (running contacts last 0.15-0.30 s).
 MIN_STANCE_S = 0.07
 #: A stance needs the foot swinging forward (faster than the runner) within this time before it.
@@ -214,16 +220,42 @@ def ground_velocity(time_s: np.ndarray, fwd: np.ndarray) -> tuple[np.ndarray, np
 class Stance:
     """One stance seen on one labelled leg: onset and end times (s), footprint position.
 
-    ``ic_s``/``to_s`` are where the foot's ground-relative speed crosses
-    :data:`STANCE_SPEED_FRACTION` of the running speed (sub-frame, before any offset; ``to_s``
-    NaN when the stance runs to the end of the view); ``position`` is the median ground-relative
-    forward position during it (leg lengths); ``foot`` the leg label that showed it.
+    ``ic_s`` is in the foot's deceleration into the stance (:data:`IC_PEAK_FRACTION`), ``to_s``
+    where its ground-relative speed rises above :data:`STANCE_SPEED_FRACTION` of the running speed
+    (sub-frame, before any offset; ``to_s`` NaN when the stance runs to the end of the view);
+    ``position`` is the median ground-relative forward position during it (leg lengths); ``foot``
+    the leg label that showed it.
     """
 
     foot: str
     ic_s: float
     to_s: float
     position: float
+    timed: bool = True
+    """False for a stance entered from frames where the foot is not seen (a dropout over the
+    landing): a footprint whose IC cannot be timed (``ic_s`` is its first seen frame)."""
+
+
+#: Longest rise above the stance level inside a stance that is bridged as noise, seconds, if the
+#: foot stays slower than the running speed in it (a toe-off rises through it for good).
+BLIP_S = 0.04
+
+
+def _bridge_blips(tm: np.ndarray, u: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """``below`` with short rises (:data:`BLIP_S`, all finite and under 1x speed) between stance frames filled."""
+    out = below.copy()
+    n = len(u)
+    k = 1
+    while k < n - 1:
+        if below[k - 1] and not below[k] and np.isfinite(u[k]):
+            j = k
+            while j + 1 < n and not below[j + 1] and np.isfinite(u[j + 1]):
+                j += 1
+            if j + 1 < n and below[j + 1] and tm[j] - tm[k] <= BLIP_S - 1e-9 and np.max(u[k : j + 1]) < 1.0:
+                out[k : j + 1] = True
+            k = j + 1
+        k += 1
+    return out
 
 
 def _crossing(t0: float, t1: float, u0: float, u1: float, level: float) -> float:
@@ -232,17 +264,37 @@ def _crossing(t0: float, t1: float, u0: float, u1: float, level: float) -> float
     return float(t0 + (u0 - level) / (u0 - u1) * (t1 - t0))
 
 
-def _onset(tm: np.ndarray, u: np.ndarray, k: int, ic: float) -> float:
-    """The last crossing of :data:`ONSET_SPEED_FRACTION` before frame ``k`` (``ic`` if none)."""
-    onset = ONSET_SPEED_FRACTION
+def _onset(tm: np.ndarray, u: np.ndarray, k: int, ic: float) -> tuple[float, bool]:
+    """The last crossing of :data:`IC_PEAK_FRACTION` x the swing's peak before frame ``k``, and whether it was seen.
+
+    ``ic`` (the stance level's crossing) when the fraction is 0 or no swing is seen above the
+    level within :data:`SWING_LOOKBACK_S`; not seen (False) when the foot is missing in the
+    deceleration (between that level and the stance, or frames are missing and no swing faster
+    than the runner is seen).
+    """
+    window = (tm < tm[k]) & (tm >= tm[k] - SWING_LOOKBACK_S)
+    before = window & np.isfinite(u)
+    if not before.any():
+        return ic, False
+    if float(np.max(u[before])) <= 1.0 and not np.isfinite(u[window]).all():
+        return ic, False  # no swing seen, frames missing before the stance
+    if not IC_PEAK_FRACTION > 0:
+        return ic, True
+    peak = float(np.max(u[before]))
+    first = int(np.flatnonzero(np.isfinite(u))[0])
+    if int(np.flatnonzero(before)[np.argmax(u[before])]) == first:
+        peak = max(peak, TYPICAL_SWING_PEAK)  # the view starts in the deceleration
+    onset = max(IC_PEAK_FRACTION * peak, STANCE_SPEED_FRACTION)
     if not onset > STANCE_SPEED_FRACTION:
-        return ic
+        return ic, True
     i = k - 1
     while i >= 0 and np.isfinite(u[i]) and u[i] < onset and tm[k] - tm[i] <= SWING_LOOKBACK_S:
         i -= 1
-    if i < 0 or not np.isfinite(u[i]) or u[i] < onset:
-        return ic
-    return _crossing(tm[i], tm[i + 1], u[i], u[i + 1], onset)
+    if i >= 0 and not np.isfinite(u[i]):
+        return ic, False
+    if i < 0 or u[i] < onset:
+        return ic, True
+    return _crossing(tm[i], tm[i + 1], u[i], u[i + 1], onset), True
 
 
 def foot_stances(
@@ -271,10 +323,10 @@ def foot_stances(
     list of Stance
         A stance is a run of frames where the slower of heel and toe moves forward at less than
         :data:`STANCE_SPEED_FRACTION` x ``speed``, at least :data:`MIN_STANCE_S` long, entered
-        from a swing (faster than ``speed`` within :data:`SWING_LOOKBACK_S`). Its ``ic_s`` is the
-        stance level's crossing, or with :data:`ONSET_SPEED_FRACTION` set (opt-in) the onset of
-        the deceleration into it: the last crossing of that multiple of ``speed`` within
-        :data:`SWING_LOOKBACK_S` before it (the stance level's crossing when there is none).
+        from a swing (faster than ``speed`` within :data:`SWING_LOOKBACK_S`). Its ``ic_s`` is in
+        the deceleration into it: the last crossing of :data:`IC_PEAK_FRACTION` x the swing's
+        peak speed within :data:`SWING_LOOKBACK_S` before it (the stance level's crossing when
+        the fraction is 0 or there is no such crossing). ``to_s`` is the stance level's crossing.
     """
     if not (np.isfinite(speed) and speed > 0):
         return []
@@ -282,27 +334,34 @@ def foot_stances(
     _, vt = ground_velocity(time_s, toe_fwd)
     u = np.fmin(vh, vt) / speed  # fmin: one landmark missing leaves the other
     level = STANCE_SPEED_FRACTION
-    below = np.isfinite(u) & (u < level)
+    below = _bridge_blips(tm, u, np.isfinite(u) & (u < level))
     out = []
     k, n = 1, len(u)
     while k < n:
-        if below[k] and not below[k - 1] and np.isfinite(u[k - 1]):
+        if below[k] and not below[k - 1]:
             j = k
             while j + 1 < n and (below[j + 1] or not np.isfinite(u[j + 1])):
                 j += 1
             while j > k and not np.isfinite(u[j]):
                 j -= 1
-            ic = _crossing(tm[k - 1], tm[k], u[k - 1], u[k], level)
-            ic = _onset(tm, u, k, ic)
+            # untimed: entered from unseen frames, or the foot missing in its deceleration (a
+            # dropout over the landing): no IC time
+            timed = bool(np.isfinite(u[k - 1]))
+            ic = float(tm[k])
+            if timed:
+                ic, timed = _onset(tm, u, k, _crossing(tm[k - 1], tm[k], u[k - 1], u[k], level))
             ends = j + 1 < n and np.isfinite(u[j + 1])
             to = _crossing(tm[j], tm[j + 1], u[j], u[j + 1], level) if ends else np.nan
-            before = (tm >= ic - SWING_LOOKBACK_S) & (tm < ic)
+            # the swing before the stance, or before the unseen frames in its landing
+            gap = np.flatnonzero(~np.isfinite(u[:k]))
+            ref = ic if timed or not len(gap) else min(ic, float(tm[gap[-1]]))
+            before = (tm >= ref - SWING_LOOKBACK_S) & (tm < ic)
             swung = bool(np.any(np.fmax(vh, vt)[before] > speed))
             long_enough = (to if np.isfinite(to) else tm[j]) - ic >= MIN_STANCE_S or not ends
             if swung and long_enough:
                 mid = (heel_fwd[k : j + 1] + toe_fwd[k : j + 1]) / 2
                 pos = float(np.nanmedian(mid)) if np.isfinite(mid).any() else float("nan")
-                out.append(Stance(foot, float(ic), float(to), pos))
+                out.append(Stance(foot, float(ic), float(to), pos, timed))
             k = j + 1
         k += 1
     return out
@@ -338,6 +397,10 @@ def _one_per_step(prints: list[Stance], weight: np.ndarray, step_s: float | None
 #: :class:`gait.events.EventParams`, 130-240, with room). Shorter periods would let a lattice of
 #: half steps take in the false stances between footprints.
 STEP_RANGE_S = (0.22, 0.6)
+#: Stances at one place (:data:`SAME_FOOTPRINT_LEG`) up to this far apart in time are one
+#: footprint (a stance cut in two by a leg-label episode); a foot comes back to a place no sooner
+#: than a stride later, overground never.
+FOOTPRINT_GAP_S = 0.1
 #: Largest distance from a lattice node, as fractions of the step period and step length.
 LATTICE_TOL = (0.25, 0.3)
 
@@ -390,9 +453,12 @@ def footprints(
 ) -> list[Stance]:
     """One stance per footprint, the feet alternating (label-free), sorted by time.
 
-    Stances of either label that overlap in time and lie within :data:`SAME_FOOTPRINT_LEG` of
-    each other are one footprint (its earliest onset, which a leg-label episode on one label
-    cannot delay, and the median end). The footprints, in time order, alternate feet;
+    Stances of either label that overlap in time (or are less than :data:`FOOTPRINT_GAP_S` apart)
+    and lie within :data:`SAME_FOOTPRINT_LEG` of each other are one footprint (its earliest timed
+    onset, which a leg-label episode on one label cannot delay, and the median end). A footprint
+    whose landing no label showed (untimed, :class:`Stance`) counts for the lattice and the
+    alternation; its IC is its end minus the median contact time (:func:`_time_untimed`), or it
+    is left out. The footprints, in time order, alternate feet;
     which foot comes first is what most of their labels say (ties: the first's label).
 
     Footprints closer in time than :data:`MIN_STEP_FRACTION` x ``step_s`` (default: the median
@@ -417,7 +483,7 @@ def footprints(
             )
             s_end = s.to_s if np.isfinite(s.to_s) else np.inf
             overlap = min(g_end, s_end) - max(g.ic_s, s.ic_s)
-            if overlap > 0 and abs(s.position - g.position) <= SAME_FOOTPRINT_LEG:
+            if overlap > -FOOTPRINT_GAP_S and abs(s.position - g.position) <= SAME_FOOTPRINT_LEG:
                 group.append(s)
                 break
         else:
@@ -427,12 +493,14 @@ def footprints(
         tos = [x.to_s for x in group if np.isfinite(x.to_s)]
         labels = [x.foot for x in group]
         foot = max(set(labels), key=labels.count) if len(set(labels)) == 1 else "?"
+        timed = [x.ic_s for x in group if x.timed]
         prints.append(
             Stance(
                 foot,
-                float(np.min([x.ic_s for x in group])),
+                float(np.min(timed if timed else [x.ic_s for x in group])),
                 float(np.median(tos)) if tos else float("nan"),
                 float(np.median([x.position for x in group])),
+                bool(timed),
             )
         )
         weight.append(sum(_duration(x) for x in group))
@@ -457,4 +525,22 @@ def footprints(
     if vote == 0:
         vote = 1 if prints[0].foot != "R" else -1
     even, odd = ("L", "R") if vote > 0 else ("R", "L")
-    return [replace(p, foot=even if j % 2 == 0 else odd) for p, j in zip(prints, k, strict=True)]
+    prints = [replace(p, foot=even if j % 2 == 0 else odd) for p, j in zip(prints, k, strict=True)]
+    return _time_untimed(prints)
+
+
+def _time_untimed(prints: list[Stance]) -> list[Stance]:
+    """Untimed footprints get their IC from their end: ``to_s`` minus the timed ones' median contact.
+
+    A footprint whose landing was not seen (:class:`Stance` ``timed``) but whose end was, in a
+    clip with at least 2 timed footprints that end in view; the others are dropped (they count
+    for the lattice and the alternation only).
+    """
+    contact = [p.to_s - p.ic_s for p in prints if p.timed and np.isfinite(p.to_s)]
+    out = []
+    for p in prints:
+        if p.timed:
+            out.append(p)
+        elif len(contact) >= 2 and np.isfinite(p.to_s):
+            out.append(replace(p, ic_s=float(p.to_s - np.median(contact)), timed=True))
+    return out
