@@ -14,7 +14,8 @@ image motion stops:
    the hips, :func:`label_order`). Per frame the feet's image-x order decides their sides when
    they are more than :data:`X_MARGIN_LEGS` leg lengths apart; overlapping in x (crossover) the
    assignment that moves the feet least from the previous frame is kept; two feet on one spot
-   are one foot drawn onto the other, and the one that jumped there is not used (NaN, filled in).
+   are one foot drawn onto the other, and the one that jumped there is not used (NaN, filled in);
+   the same for each foot landmark alone (a heel drawn on the other foot's heel).
    MediaPipe swaps the legs, or draws one foot on the other, for runs of frames in these views
    (:mod:`gait.validate.errors`, frontal episodes).
 3. Per foot, the heel's image y. At rest on the ground it is constant (a fixed pixel); in swing it
@@ -173,11 +174,32 @@ def side_assignment(track: PoseTrack, scale_px: np.ndarray) -> tuple[np.ndarray,
     return swap, snapped
 
 
+def _landmark_snaps(left_px: np.ndarray, right_px: np.ndarray, margin_px: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` bool: where one foot landmark (e.g. the heel) is drawn on the other foot's.
+
+    Both within ``margin_px`` of each other in x and in y: the one that jumped further from its
+    last position is marked (MediaPipe moves one landmark, the other stays on its foot).
+    """
+    marked = np.zeros((len(left_px), 2), bool)
+    last = np.full((2, 2), np.nan)
+    for i, (a, b) in enumerate(zip(left_px, right_px, strict=True)):
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            continue
+        if np.all(np.abs(a - b) <= margin_px[i]) and np.isfinite(last).all():
+            marked[i, int(np.argmax([np.linalg.norm(a - last[0]), np.linalg.norm(b - last[1])]))] = True
+        for k, p in enumerate((a, b)):
+            if not marked[i, k]:
+                last[k] = p
+    return marked
+
+
 def relabel_feet(track: PoseTrack, scale_px: np.ndarray) -> PoseTrack:
-    """The track with the legs' labels set by :func:`side_assignment` (snapped feet NaN)."""
+    """The track with the legs' labels set by :func:`side_assignment`, feet or landmarks drawn on the other NaN.
+
+    After the whole feet, each foot landmark on its own (:func:`_landmark_snaps`): MediaPipe often
+    draws one foot's heel alone on the other foot.
+    """
     swap, snapped = side_assignment(track, scale_px)
-    if not swap.any() and not snapped.any():
-        return track
     out = track.copy(deep=True)
     kp = [str(k) for k in out["keypoint"].values]
     legs = [(kp.index(f"left_{p}"), kp.index(f"right_{p}")) for p in LEG_PARTS]
@@ -191,6 +213,11 @@ def relabel_feet(track: PoseTrack, scale_px: np.ndarray) -> PoseTrack:
         if name == "position":
             for k in (0, 1):
                 v[np.ix_(snapped[:, k], np.asarray(feet[k]))] = np.nan
+            margin = X_MARGIN_LEGS * np.where(np.isfinite(scale_px), scale_px, np.nanmedian(scale_px))
+            for li, ri in zip(feet[0], feet[1], strict=True):
+                marked = _landmark_snaps(v[:, li], v[:, ri], margin)
+                v[marked[:, 0], li] = np.nan
+                v[marked[:, 1], ri] = np.nan
         arr.values[...] = np.moveaxis(v, (0, 1), (t_ax, k_ax))
     return out
 

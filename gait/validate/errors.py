@@ -41,7 +41,8 @@ Frontal leg-label episodes (rear and front views only; opt-in, 0 in every severi
     ``frontal_episode_max_s`` (so some are long runs), of two kinds: a share
     ``frontal_swap_fraction`` are whole-leg swaps (knee, ankle, heel, foot_index of the two legs
     exchanged), the rest foot snaps (one foot, drawn at random, its ankle, heel and foot_index at
-    the other foot's plus ``snap_noise_frac`` noise; the knee stays). Visibility is unchanged.
+    the other foot's plus ``snap_noise_frac`` noise, or in a share ``frontal_heel_snap_fraction``
+    its heel alone; the knee stays). Visibility is unchanged.
 
 Severities (:meth:`PoseErrorModel.at_severity`):
 
@@ -109,11 +110,12 @@ MediaPipe full, VIDEO mode) agrees on most:
   side-view episode measure cannot see them (the feet are never > 10 % of body height apart).
   Checking the foot_index too adds two short runs (a toe on the other foot, 2 and 5 frames; less
   sure where the toes meet at the midline), not counted. Hence ``frontal_episodes_per_stride =
-  1.4``, ``frontal_episode_median_s = 0.1``, ``frontal_swap_fraction = 0.25``. The model's snaps
-  move the whole foot (ankle, heel and foot_index); on the clip most move the heel or the ankle
-  alone: a heel-level kind is not modelled yet. No run longer than 4 frames was seen on this one short clip;
-  ``frontal_episode_max_s = 0.4`` (12 frames at 30 fps) lets a few long runs through as a stress
-  the detector must survive, not a measurement (:data:`FRONTAL_MEASURED`: these values; the
+  1.4``, ``frontal_episode_median_s = 0.1``, ``frontal_swap_fraction = 0.25`` and, as 3 of the 6
+  foot-level pieces (40, 59-61, 81-82) move the heel alone and the others the ankle (with the heel
+  in two), ``frontal_heel_snap_fraction = 0.5`` (the ankle-only piece is modelled as a whole
+  foot). No run longer than 4 frames was seen on this one short clip; ``frontal_episode_max_s =
+  0.4`` (12 frames at 30 fps) lets a few long runs through as a stress the detector must survive,
+  not a measurement (:data:`FRONTAL_MEASURED`: these values; the
   rear/front overground harness uses them).
 """
 
@@ -188,6 +190,8 @@ class PoseErrorModel:
         Their duration: from ``episode_min_s``, this median, redrawn above this maximum.
     frontal_swap_fraction
         Share of frontal episodes that swap the whole legs; the rest snap one foot onto the other.
+    frontal_heel_snap_fraction
+        Share of those snaps that move the heel alone (the rest move ankle, heel and foot_index).
     """
 
     episodes_per_stride: float = 0.0
@@ -208,6 +212,7 @@ class PoseErrorModel:
     frontal_episode_median_s: float = 0.08
     frontal_episode_max_s: float = 0.4
     frontal_swap_fraction: float = 0.25
+    frontal_heel_snap_fraction: float = 0.0
 
     def __post_init__(self) -> None:
         """Check that rates are non-negative and durations ordered (min < median < max); raise ValueError."""
@@ -232,8 +237,9 @@ class PoseErrorModel:
                     "Expected 0 < episode_min_s < median < max durations, got "
                     f"{self.episode_min_s}, {median}, {top}."
                 )
-        if not 0 <= self.frontal_swap_fraction <= 1:
-            raise ValueError(f"Expected frontal_swap_fraction in [0, 1], got {self.frontal_swap_fraction}.")
+        for name in ("frontal_swap_fraction", "frontal_heel_snap_fraction"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"Expected {name} in [0, 1], got {getattr(self, name)}.")
         if len(self.kind_weights) != len(KINDS) or min(self.kind_weights) < 0:
             raise ValueError(f"Expected 3 non-negative kind weights, got {self.kind_weights}.")
         if sum(self.kind_weights) <= 0:
@@ -283,6 +289,7 @@ FRONTAL_MEASURED: dict[str, float] = {
     "frontal_episode_median_s": 0.1,
     "frontal_episode_max_s": 0.4,
     "frontal_swap_fraction": 0.25,
+    "frontal_heel_snap_fraction": 0.5,
 }
 
 
@@ -453,9 +460,13 @@ def _apply_frontal_episodes(
             out[s, left], out[s, right] = noisy[s][:, right], noisy[s][:, left]
             continue
         other = "right" if row.foot == "left" else "left"
+        parts = slice(None)
+        if model.frontal_heel_snap_fraction > 0 and rng.uniform() < model.frontal_heel_snap_fraction:
+            parts = slice(1, 2)  # the heel alone (FOOT_PARTS[1])
+        src, dst = np.asarray(feet[other])[parts], np.asarray(feet[row.foot])[parts]
         sd = model.snap_noise_frac / NOISE_FRACTION * noise_px[s]
-        jitter = rng.normal(0.0, 1.0, noisy[s][:, feet[other]].shape) * sd[:, None, None]
-        out[s, feet[row.foot]] = noisy[s][:, feet[other]] + jitter
+        jitter = rng.normal(0.0, 1.0, noisy[s][:, src].shape) * sd[:, None, None]
+        out[s, dst] = noisy[s][:, src] + jitter
     return out
 
 

@@ -3,9 +3,9 @@
 A virtual camera behind the runner (he runs away from it) or in front (towards it), pose-error
 severity 2 without side-view episodes, with and without the frontal leg-label episodes measured on
 the real rear clip. The thresholds are the benchmark's figures (``tests/benchmarks/rear_overground.py``)
-with a margin; one seed per trial here. Before the sides came from the feet's image order, the
-label-error cases here gave 13/14 contacts matched, 57 % within one frame and an IC SD of 34-40 ms
-(they fail here).
+with a margin; one seed per trial here, two with label errors (they are rarer events). Before the
+sides came from the feet's image order, the label-error cases here gave 50-61 % within one frame, an
+IC SD of 43-47 ms and up to 15 spm cadence error (they fail here).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from gait.events._rear_overground import (
     _contacts,
     label_order,
     relabel_feet,
+    side_assignment,
 )
 from gait.track import clean_track
 from gait.validate import load_trial
@@ -45,7 +46,7 @@ def trials():
         ("rear", 0.1, False, 0.9, 85.0, 25.0, 6.0),
         ("front", None, False, 0.95, 90.0, 20.0, 3.0),
         ("front", 0.1, False, 0.95, 90.0, 25.0, 3.0),
-        ("rear", 0.1, True, 0.9, 80.0, 30.0, 10.0),
+        ("rear", 0.1, True, 0.9, 75.0, 45.0, 11.0),
         ("front", None, True, 0.85, 80.0, 25.0, 7.0),
     ],
 )
@@ -55,8 +56,9 @@ def test_overground_contacts_match_force_plates(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         runs = [
-            run_clip(tr, view=view, fps=30.0, seed=0, severity=2, camera_height_m=height_m, label_errors=labels)
+            run_clip(tr, view=view, fps=30.0, seed=seed, severity=2, camera_height_m=height_m, label_errors=labels)
             for tr in trials
+            for seed in ((0, 1) if labels else (0,))
         ]
     assert all(r["detector"] == OVERGROUND_DETECTOR for r in runs)
     s = summarise(runs)
@@ -119,9 +121,13 @@ def test_a_mirrored_clip_keeps_its_sides(trials) -> None:
     x = mirrored["position"].sel(space="x").values
     mirrored["position"].loc[{"space": "x"}] = 2000.0 - x
     assert label_order(mirrored) == -1.0
-    swapped = relabel_feet(mirrored, body_scale_px(mirrored))
-    same = np.array_equal(swapped["position"].values, mirrored["position"].values, equal_nan=True)
-    assert same, "a consistent left-right order must not be relabelled"
+    swap, _ = side_assignment(mirrored, body_scale_px(mirrored))
+    assert not swap.any(), "a consistent left-right order must not be relabelled"
+    fixed = relabel_feet(mirrored, body_scale_px(mirrored))["position"].values
+    before = mirrored["position"].values
+    both = np.isfinite(fixed) & np.isfinite(before)
+    assert np.array_equal(fixed[both], before[both])
+    assert (np.isnan(fixed).sum() - np.isnan(before).sum()) <= 0.01 * before.size  # few landmarks set aside
 
 
 def test_a_foot_not_seen_at_contact_is_timed_by_alternation() -> None:
@@ -138,3 +144,29 @@ def test_a_foot_not_seen_at_contact_is_timed_by_alternation() -> None:
     assert _by_alternation([(0.0, "L", 0.9, True), (2.0, "R", 0.9, False)]) == [(0.0, "L", 0.9)]
     # one landing on both feet within half a shortest step: the more confident kept
     assert _by_alternation([(0.5, "L", 0.9, True), (0.55, "R", 0.5, True)]) == [(0.5, "L", 0.9)]
+
+
+def test_a_heel_drawn_on_the_other_foot_is_not_used(trials) -> None:
+    """Heel-only snaps (the commonest kind on the real rear clip): the moved heel is set aside."""
+    model = PoseErrorModel(
+        noise_tau_s=0.1, frontal_episodes_per_stride=2.0, frontal_swap_fraction=0.0, frontal_heel_snap_fraction=1.0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        track, true_px, mask = _frontal_track(trials[0], "rear", model, seed=5)
+        fixed = relabel_feet(track, body_scale_px(track))
+    kp = [str(k) for k in track["keypoint"].values]
+    heels = [kp.index("left_heel"), kp.index("right_heel")]
+
+    def on_other_heel(t) -> int:
+        pos = t["position"].transpose("time", "keypoint", "space").values.astype(float)
+        n = 0
+        for k, other in ((0, 1), (1, 0)):
+            own = np.linalg.norm(pos[:, heels[k]] - true_px[:, heels[k]], axis=1)
+            wrong = np.linalg.norm(pos[:, heels[k]] - true_px[:, heels[other]], axis=1)
+            n += int(np.sum(wrong < own))  # False where NaN (set aside)
+        return n
+
+    before, after = on_other_heel(track), on_other_heel(fixed)
+    assert before >= 0.5 * mask.sum(), (before, int(mask.sum()))
+    assert after <= 0.25 * before, (before, after)

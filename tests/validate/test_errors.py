@@ -311,3 +311,22 @@ def test_rear_overground_jitter_follows_the_runners_size(t25) -> None:
     third = len(err) // 3
     near, far = np.nanmedian(err[:third]), np.nanmedian(err[-third:])
     assert far < 0.7 * near  # he runs away: smaller in the picture, smaller pixel errors
+
+
+def test_frontal_heel_snaps_move_the_heel_alone(t25) -> None:
+    clip, truth = _rear_clip(t25)
+    base, _ = apply_pose_errors(clip, truth, PoseErrorModel(noise_tau_s=0.1), 3)
+    model = PoseErrorModel(
+        noise_tau_s=0.1, frontal_episodes_per_stride=3.0, frontal_swap_fraction=0.0, frontal_heel_snap_fraction=1.0
+    )
+    track, mask = apply_pose_errors(clip, truth, model, 3)
+    p, b = track["position"].values, base["position"].values
+    heels = [IDX["left_heel"], IDX["right_heel"]]
+    rest = [i for i in range(len(KEYPOINTS)) if i not in heels]
+    assert mask.sum() > 10
+    assert np.array_equal(p[:, rest], b[:, rest], equal_nan=True)
+    gap = np.linalg.norm(p[mask][:, heels[0]] - p[mask][:, heels[1]], axis=-1)
+    true_gap = np.linalg.norm(b[mask][:, heels[0]] - b[mask][:, heels[1]], axis=-1)
+    assert np.median(gap) < 0.3 * np.median(true_gap)
+    with pytest.raises(ValueError, match="frontal_heel_snap_fraction"):
+        PoseErrorModel(frontal_heel_snap_fraction=-0.1)
