@@ -533,14 +533,23 @@ def _time_untimed(prints: list[Stance]) -> list[Stance]:
     """Untimed footprints get their IC from their end: ``to_s`` minus the timed ones' median contact.
 
     A footprint whose landing was not seen (:class:`Stance` ``timed``) but whose end was, in a
-    clip with at least 2 timed footprints that end in view; the others are dropped (they count
-    for the lattice and the alternation only).
+    clip with at least 2 timed footprints that end in view, if that IC falls on their beat (a
+    whole number of steps from each, within :data:`LATTICE_TOL`); the others are dropped (they
+    count for the lattice and the alternation only).
     """
     contact = [p.to_s - p.ic_s for p in prints if p.timed and np.isfinite(p.to_s)]
+    timed_ic = np.array([p.ic_s for p in prints if p.timed])
+    steps = np.diff(timed_ic)
+    step_s = float(np.median(steps)) if len(steps) else float("nan")
     out = []
     for p in prints:
         if p.timed:
             out.append(p)
-        elif len(contact) >= 2 and np.isfinite(p.to_s):
-            out.append(replace(p, ic_s=float(p.to_s - np.median(contact)), timed=True))
+        elif len(contact) >= 2 and np.isfinite(p.to_s) and np.isfinite(step_s):
+            ic = float(p.to_s - np.median(contact))
+            # on the beat of the timed ICs (whole steps from them): a stance cut short by a leg
+            # label or merged with the next one has no contact time to subtract
+            k = np.abs(ic - timed_ic) / step_s
+            if np.all(np.rint(k) >= 1) and np.all(np.abs(k - np.rint(k)) <= LATTICE_TOL[0]):
+                out.append(replace(p, ic_s=ic, timed=True))
     return out

@@ -65,7 +65,7 @@ from gait.track import CleanParams, PoseTrack, clean_track, clip_view
 from gait.track._ground_frame import to_ground_frame
 from gait.validate.camera import CameraClip, project_to_camera
 from gait.validate.errors import PoseErrorModel, apply_pose_errors
-from gait.validate.harness import RunResult, _score_events
+from gait.validate.harness import RunResult, _score_contacts, _score_events
 from gait.validate.mocap import MocapTrial
 from gait.validate.truth import GroundTruth, cadence_spm
 
@@ -381,7 +381,9 @@ def run_passby_once(
 ) -> RunResult:
     """Film one pass-by, detect, and pair with the in-view truth (:func:`in_view_truth`).
 
-    The cadence error is against the force-plate cadence of the in-view contacts; ``n_true``
+    The cadence error is against the force-plate cadence of the in-view contacts; the detected
+    steps' foot-strike and knee angles at IC are paired with the force-plate contacts' as
+    :func:`gait.validate.harness.run_once` pairs them (``fsa``, ``knee_ic``); ``n_true``
     counts the in-view events; false positives are detections of a foot and kind paired with no
     true event of that foot and kind while in view (:func:`gait.validate.harness._score_events`
     with ``false_pos="all"``, the pairing the treadmill harness uses). ``camera="follow"``: a
@@ -414,6 +416,7 @@ def run_passby_once(
     truth_ev = in_view_truth(p)
     n_true, errors, false_pos = _score_events(truth_ev, events, match_tol_s, float("nan"), false_pos="all")
     ics = truth_ev.loc[truth_ev["kind"] == "ic", "time_s"].to_numpy(float)
+    contact_err, fsa, knee = _score_contacts(p.truth, metrics.steps, events.near_foot, match_tol_s)
     cad = metrics.value("cadence_spm")
     return RunResult(
         trial_id=trial.trial_id,
@@ -422,7 +425,9 @@ def run_passby_once(
         n_true=n_true,
         errors_s=errors,
         false_pos=false_pos,
-        contact_err_s=[],
+        contact_err_s=contact_err,
+        fsa=fsa,
+        knee_ic=knee,
         cadence_err_spm=float(cad - cadence_spm(ics)) if cad is not None else float("nan"),
         running=events.running,
         severity=int(severity),
@@ -432,8 +437,16 @@ def run_passby_once(
 
 
 def passby_summary(runs: Sequence[RunResult]) -> dict[str, float]:
-    """Pool pass-by runs: cadence error, ICs within 1 and 2 frames, IC bias and spread, running %."""
+    """Pool pass-by runs: cadence error, ICs within 1 and 2 frames, IC bias and spread, running %, strike.
+
+    Strike: the detected steps' foot-strike angle against the force-plate contact's
+    (``fsa_bias_deg``) and their patterns (``strike_agreement_pct``, :meth:`MetricParams.classify`),
+    near foot only (the far foot's angle is not reported to users either).
+    """
     runs = list(runs)
+    near = [(d, t) for r in runs for (_, is_near, d, t) in r.fsa if is_near]
+    classify = MetricParams().classify
+    agree = [classify(d) == classify(t) for d, t in near]
     n_ic = sum(r.n_true["IC"] for r in runs)
     errs = np.array([e for r in runs for e in r.errors_s["IC"]], float)
     within = {
@@ -462,4 +475,7 @@ def passby_summary(runs: Sequence[RunResult]) -> dict[str, float]:
         "to_bias_ms": float(np.mean([e for r in runs for e in r.errors_s["TO"]]) * 1000)
         if any(r.errors_s["TO"] for r in runs)
         else float("nan"),
+        "strike_n": len(near),
+        "strike_agreement_pct": 100.0 * float(np.mean(agree)) if agree else float("nan"),
+        "fsa_bias_deg": float(np.mean([d - t for d, t in near])) if near else float("nan"),
     }

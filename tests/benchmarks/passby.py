@@ -17,6 +17,9 @@ the whole window), its known pan removed as the pipeline removes the measured on
     .venv/bin/python tests/benchmarks/passby.py --fps 30 --fps 60 --camera static --camera follow \
         --slide-hz 0 --slide-hz 5.5 --slide-hz 3
 
+``--ic-rule stance``: the ground-stance detector's IC at the stance level's crossing (the rule before
+:data:`gait.events._ground.IC_PEAK_FRACTION`), for comparison.
+
 ``--slide-hz``: MediaPipe's foot slide after contact (:func:`gait.validate.passby.slide_feet`; the sample
 treadmill clip's is 5.5 Hz, :data:`gait.validate.passby.SLIDE_TREADMILL_HZ`; lower = a longer slide).
 
@@ -59,7 +62,12 @@ def main() -> None:
     ap.add_argument(
         "--slide-hz", type=float, action="append", help="foot slide frequency, Hz (repeatable; default 0 = none)"
     )
+    ap.add_argument("--ic-rule", default="peak", choices=["peak", "stance"], help="stance: IC_PEAK_FRACTION = 0")
     args = ap.parse_args()
+    if args.ic_rule == "stance":
+        import gait.events._ground as ground
+
+        ground.IC_PEAK_FRACTION = 0.0
     cameras = args.camera or ["static"]
     fps_list = args.fps or [30.0, 60.0, 120.0, 240.0]
     severities = args.severity or [0, 2]
@@ -73,7 +81,7 @@ def main() -> None:
     cols = (
         "| camera | severity | foot lag ms | slide Hz | fps | clips | running % | cadence reported % | "
         "cadence MAE spm | cadence max err spm | ICs in view | IC det % | IC within 1 frame % | "
-        "IC within 2 frames % | IC bias ms | IC SD ms | IC false pos |"
+        "IC within 2 frames % | IC bias ms | IC SD ms | IC false pos | strike agree % (near) | FSA bias deg |"
     )
     print(cols)
     print("|" + "---|" * (cols.count("|") - 1))
@@ -117,6 +125,8 @@ def main() -> None:
             f"{s['ic_bias_ms']:+.1f}",
             f"{s['ic_sd_ms']:.1f}",
             f"{s['ic_false_pos']}",
+            f"{s['strike_agreement_pct']:.0f} ({s['strike_n']})",
+            f"{s['fsa_bias_deg']:+.1f}",
         ]
         print("| " + " | ".join(cells) + f" |  <!-- {time.perf_counter() - t0:.0f} s -->")
 
