@@ -172,12 +172,17 @@ def test_a_landing_not_seen_is_a_footprint_without_an_ic_time() -> None:
     x[(t > 0.3) & (t < 0.55)] = np.nan  # the foot is missing over its landing
     stance = ground.foot_stances(t, x, x, 1.0, "L")
     assert len(stance) == 1 and not stance[0].timed and stance[0].ic_s >= 0.55
-    # with timed footprints around it, its IC is its end minus their median contact time
-    timed = [Stance("R", 0.1 + 0.8 * k, 0.35 + 0.8 * k, -1.0 + 2.0 * k) for k in range(2)]
-    prints = footprints([*timed, stance[0]])
+    # with timed footprints around it (0.4 s steps), its IC is its end minus their median contact
+    # time (0.25 s), on their beat
+    t_ic = stance[0].to_s - 0.25
+    timed = [Stance("R", t_ic + 0.4 * k, t_ic + 0.4 * k + 0.25, float(k)) for k in (-2, -1, 1, 2)]
+    prints = footprints([*timed, replace(stance[0], position=0.0)])
     untimed = [p for p in prints if abs(p.to_s - stance[0].to_s) < 1e-9]
     assert len(untimed) == 1 and untimed[0].timed
-    assert abs(untimed[0].ic_s - (stance[0].to_s - 0.25)) < 1e-9
+    assert abs(untimed[0].ic_s - t_ic) < 1e-9
+    # off their beat (a stance cut short: its end minus a contact time is no landing), left out
+    off = [replace(x, ic_s=x.ic_s + 0.2, to_s=x.to_s + 0.2) for x in timed]
+    assert all(abs(p.to_s - stance[0].to_s) > 1e-9 for p in footprints([*off, replace(stance[0], position=0.0)]))
     # without two timed contacts to take the contact time from, it is left out
     assert footprints([stance[0]]) == []
 
