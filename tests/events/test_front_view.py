@@ -175,3 +175,4 @@ def test_real_rear_overground_clip_says_what_is_missing(tmp_path: Path) -> None:
     codes = [n.code for n in ev.quality]
     assert ev.view == "rear" and not ev.running
     assert "frontal_overground" in codes and "not_alternating" not in codes
+    assert "running_without_events" in codes  # the pelvis's running rhythm is said, with its cadence
