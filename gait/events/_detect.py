@@ -47,8 +47,8 @@ PASSBY_MAX_S = 3.0
 MIN_CONTACT_S = 0.05
 #: Fewest contacts for overground events (about one stride: two steps).
 MIN_OVERGROUND_ICS = 3
-#: Initial contact after the foot's ground-relative speed falls below the stance level, and
-#: toe-off after it rises above it again, seconds (fitted on the harness's pass-bys).
+#: Offsets added to the initial contact (timed in the foot's deceleration, gait.events._ground) and to
+#: the toe-off (where its ground-relative speed rises above the stance level), seconds (harness pass-bys).
 OVERGROUND_IC_OFFSET_S = 0.0
 OVERGROUND_TO_OFFSET_S = -0.060
 #: Ground tilt (deg) above which events are detected again in a frame levelled to the ground.
@@ -308,17 +308,19 @@ def _detect_overground(
 ) -> GaitEvents:
     """Side-view events of a runner crossing the image of a static camera (a pass-by).
 
-    Only the stretch with the runner in view is used (:func:`in_view_span`). Each leg's stances
-    are where its heel or toe stops moving relative to the ground
-    (:func:`gait.events._ground.foot_stances`); stances of either label at one place are one
-    footprint, and the footprints alternate feet (:func:`footprints`), so MediaPipe's leg labels
-    only choose which foot came first. IC and TO are the stance's speed crossings plus
-    :data:`OVERGROUND_IC_OFFSET_S` and :data:`OVERGROUND_TO_OFFSET_S` (fitted on the mocap
-    harness's pass-bys, :mod:`gait.validate.passby`). ``ground_fwd`` (pelvis, per-leg heel and
-    toe forward positions relative to the ground, leg lengths) defaults to the track's positions,
-    which are ground-relative for a static camera and for a moving camera's track in the ground
-    frame (:func:`gait.track._ground_frame.to_ground_frame`: the pipeline passes that track, so a
-    stance foot stands still in it as before a static camera).
+    Only the stretch with the runner in view is used (:func:`in_view_span`). Each leg's stances are
+    where its heel or toe stops moving relative to the ground
+    (:func:`gait.events._ground.foot_stances`); stances of either label at one place are one footprint,
+    and the footprints alternate feet (:func:`footprints`), so MediaPipe's leg labels only choose which
+    foot came first. The IC is timed in the foot's deceleration, where its speed falls to
+    :data:`gait.events._ground.IC_PEAK_FRACTION` of its swing's peak (robust to MediaPipe's foot slide
+    after contact, :func:`gait.validate.passby.slide_feet`), the TO where the speed rises above the
+    stance level again; plus :data:`OVERGROUND_IC_OFFSET_S` and :data:`OVERGROUND_TO_OFFSET_S` (fitted
+    on the mocap harness's pass-bys, :mod:`gait.validate.passby`). ``ground_fwd`` (pelvis, per-leg heel
+    and toe forward positions relative to the ground, leg lengths) defaults to the track's positions,
+    which are ground-relative for a static camera and for a moving camera's track in the ground frame
+    (:func:`gait.track._ground_frame.to_ground_frame`: the pipeline passes that track, so a stance foot
+    stands still in it as before a static camera).
     """
     t_all = track["time"].values.astype(np.float64)
     pelvis, feet = _pelvis_and_feet(track, view.forward_sign) if ground_fwd is None else ground_fwd
