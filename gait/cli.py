@@ -16,12 +16,15 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from gait import __version__
 from gait.errors import GaitError
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -117,7 +120,12 @@ def pose(
         base,
         slowmo_factor=slowmo_factor,
         pose=replace(
-            base.pose, model=model, num_poses=num_poses, workers=workers, rotate_deg=rotate, backend=backend
+            base.pose,
+            model=model,
+            num_poses=num_poses,
+            workers=workers,
+            rotate_deg=rotate,  # type: ignore[arg-type]  # PoseParams reads the text: "auto" -> None, "90" -> 90
+            backend=backend,
         ),
     )
     progress = _StageProgress()
@@ -138,12 +146,12 @@ class _StageProgress:
 
     def __init__(self) -> None:
         self.stage: str | None = None
-        self.bar = None
+        self.bar: tqdm | None = None
 
     def __call__(self, stage: str, fraction: float) -> None:
         from tqdm import tqdm
 
-        if stage != self.stage:
+        if stage != self.stage or self.bar is None:
             self.close()
             self.stage = stage
             self.bar = tqdm(total=100, desc=stage, unit="%", disable=None, leave=False,
@@ -232,7 +240,13 @@ def analyze(
     base = AnalysisConfig()
     config = replace(
         base,
-        pose=replace(base.pose, model=model, workers=workers, rotate_deg=rotate, backend=backend),
+        pose=replace(
+            base.pose,
+            model=model,
+            workers=workers,
+            rotate_deg=rotate,  # type: ignore[arg-type]  # PoseParams reads the text: "auto" -> None, "90" -> 90
+            backend=backend,
+        ),
         view=view,
         rules_path=None if rules is None else str(rules),
     )

@@ -161,6 +161,7 @@ def _collect(slot: _Slot) -> ClipOutcome | None:
     if slot.proc.is_alive():
         return None
     slot.proc.join()
+    assert slot.proc.pid is not None  # _spawn started it
     remove_scratch(slot.proc.pid)
     return ClipOutcome.crashed(
         slot.task, _death_reason(slot.proc), seconds=time.perf_counter() - slot.started
@@ -177,6 +178,7 @@ def _stop_overdue(slot: _Slot, timeout_s: float) -> ClipOutcome:
     seconds = _elapsed_s(slot)
     slot.proc.kill()
     slot.proc.join()
+    assert slot.proc.pid is not None  # _spawn started it
     remove_scratch(slot.proc.pid)
     return ClipOutcome.timed_out(slot.task, timeout_s, seconds)
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,7 +155,7 @@ def _clip_row(
     return row
 
 
-def _dtype(column: str, metric_keys: set[str], extra: set[str]) -> str | None:
+def _dtype(column: str, metric_keys: Set[str], extra: Set[str]) -> str | None:
     if column.startswith("flag_") or column == "running":
         return "boolean"
     if column in _FLOAT or column in metric_keys or column.endswith("_deg"):
@@ -175,8 +175,8 @@ def _dtype(column: str, metric_keys: set[str], extra: set[str]) -> str | None:
 def _frame(
     rows: list[dict[str, Any]],
     first: Sequence[str],
-    metric_keys: set[str] = frozenset(),
-    extra: set[str] = frozenset(),
+    metric_keys: Set[str] = frozenset(),
+    extra: Set[str] = frozenset(),
 ) -> pd.DataFrame:
     """Rows to a DataFrame, columns in order of first appearance, ``first`` always present, typed by name."""
     columns = list(dict.fromkeys([*first, *(c for r in rows for c in r)]))

@@ -188,7 +188,7 @@ def batch_command(
         height_cm=height_cm,
         slowmo_factor=slowmo_factor,
         rules_path=None if rules is None else str(rules),
-        **({} if view is None else {"view": view}),
+        view=view,
     )
     progress = _Progress(engine.value, workers)
     try:

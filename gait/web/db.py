@@ -334,7 +334,8 @@ class Store:
 
     def fail(self, analysis_id: str, error: str, *, only_if_running: bool = False, run: int | None = None) -> bool:
         """Mark the analysis failed (with ``run``: only while that run owns it)."""
-        cond, params = "", [error, now(), analysis_id]
+        cond = ""
+        params: list[str | int] = [error, now(), analysis_id]
         if run is not None:
             cond, params = " AND status = 'running' AND run_number = ?", [*params, run]
         elif only_if_running:

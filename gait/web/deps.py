@@ -25,12 +25,12 @@ _cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="Set by t
 
 def get_settings(request: Request) -> Settings:
     """The app's settings (a FastAPI dependency)."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_services(request: Request) -> Services:
     """The app's services: store, storage, jobs (a FastAPI dependency)."""
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -30,7 +30,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     templates = request.app.state.templates
     settings = request.app.state.settings
     base = {"max_upload_mb": settings.max_upload_mb, "token_required": settings.token is not None}
-    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)  # type: ignore[no-any-return]
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
 
 def _index(
