@@ -367,19 +367,9 @@ def plan_episodes(
         length = max(1, round(d * fps))
         w = rng.uniform(*model.blend_weight, size=2)
         pre = k < n_pre
-        placed = None
-        for _ in range(_PLACEMENT_TRIES):
-            if pre:
-                t0 = rng.choice(far_ic_s) - rng.uniform(*model.pre_contact_lead_s)
-            else:
-                t0 = rng.uniform(0.0, max(n_frames - length, 1) / fps)
-            start = round(t0 * fps)
-            if _free(busy, start, start + length):
-                placed = start
-                break
+        placed = _place(rng, busy, length, fps, far_ic_s if pre else None, model.pre_contact_lead_s)
         if placed is None:
             continue
-        busy[placed : placed + length] = True
         rows.append(
             {
                 "start": placed,
@@ -393,6 +383,32 @@ def plan_episodes(
     columns = ["start", "stop", "kind", "pre_contact", "w_left", "w_right"]
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values("start").reset_index(drop=True)
+
+
+def _place(
+    rng: np.random.Generator,
+    busy: np.ndarray,
+    length: int,
+    fps: float,
+    before_s: np.ndarray | None,
+    lead_s: tuple[float, float],
+) -> int | None:
+    """First frame of an episode of ``length`` frames placed where ``busy`` is free, marked busy there.
+
+    ``before_s``: start ``lead_s`` (uniform) before one of these times; None: anywhere in the clip.
+    None when :data:`_PLACEMENT_TRIES` draws all overlap an earlier episode.
+    """
+    n_frames = len(busy)
+    for _ in range(_PLACEMENT_TRIES):
+        if before_s is not None:
+            t0 = rng.choice(before_s) - rng.uniform(*lead_s)
+        else:
+            t0 = rng.uniform(0.0, max(n_frames - length, 1) / fps)
+        start = round(t0 * fps)
+        if _free(busy, start, start + length):
+            busy[start : start + length] = True
+            return int(start)
+    return None
 
 
 def plan_frontal_episodes(
@@ -432,16 +448,9 @@ def plan_frontal_episodes(
         d = _duration_s(rng, model.episode_min_s, model.frontal_episode_median_s, model.frontal_episode_max_s)
         length = max(1, round(d * fps))
         pre = k < n_pre
-        for _ in range(_PLACEMENT_TRIES):
-            if pre:
-                t0 = rng.choice(ic_s) - rng.uniform(*model.pre_contact_lead_s)
-            else:
-                t0 = rng.uniform(0.0, max(n_frames - length, 1) / fps)
-            start = round(t0 * fps)
-            if _free(busy, start, start + length):
-                busy[start : start + length] = True
-                rows.append({"start": start, "stop": start + length, "kind": kind, "pre_contact": pre, "foot": foot})
-                break
+        start = _place(rng, busy, length, fps, ic_s if pre else None, model.pre_contact_lead_s)
+        if start is not None:
+            rows.append({"start": start, "stop": start + length, "kind": kind, "pre_contact": pre, "foot": foot})
     table = pd.DataFrame(rows, columns=["start", "stop", "kind", "pre_contact", "foot"])
     return table.sort_values("start").reset_index(drop=True)
 
