@@ -1,14 +1,12 @@
-"""The analysis queue: a fixed pool of worker slots, each running one fresh process per analysis.
+"""The analysis queue: a fixed pool of worker slots, each running one spawned process per analysis.
 
 Uploads are queued in SQLite ('queued') and in memory; each slot thread claims the next record and
-runs :func:`gait.web.worker.run_job` in a fresh process, outside any request. A process per
+runs :func:`gait.web.worker.run_job` in a fresh ``spawn`` process, outside any request. A process per
 analysis keeps one bad clip from affecting others (a crash fails only its own record) and lets a
-deleted or interrupted analysis be stopped. The processes are forked from a ``forkserver`` that
-imported the analysis stack once (:data:`WORKER_PRELOAD`), so an analysis does not pay 2-3 s of
-imports before its first frame; where there is no fork server they are spawned.
+deleted or interrupted analysis be stopped.
 
 Each worker leads its own process group (with the pose model's pool) and ends when the server does,
-even when the server is killed (see :func:`gait.web.worker.die_with_server`). Every claim gives the
+even when the server is killed (see :func:`gait.web.worker.die_with_parent`). Every claim gives the
 run a new run number, which fences its database writes (:mod:`gait.web.db`). Processes are started,
 signalled and reaped under one lock, so a signal never reaches a process id that was already reused.
 """
@@ -18,7 +16,6 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import multiprocessing.connection
-import multiprocessing.context
 import os
 import queue
 import signal
@@ -31,20 +28,6 @@ from gait.web.worker import run_job
 log = logging.getLogger(__name__)
 
 _STOP = object()
-
-#: Modules the fork server imports once for every analysis process forked from it: the worker, the
-#: pipeline with its stages and report (numpy, scipy, pandas, xarray, matplotlib, PyAV, OpenCV) and
-#: the pose model's runtime (no model is loaded: each analysis opens its own).
-WORKER_PRELOAD = ("gait.web.worker", "gait.pipeline._write", "gait.pose._mediapipe")
-
-
-def _process_context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
-    """``forkserver`` with :data:`WORKER_PRELOAD` where the platform has it, else ``spawn``."""
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(list(WORKER_PRELOAD))
-        return ctx
-    return mp.get_context("spawn")
 
 
 class JobQueue:
@@ -61,7 +44,7 @@ class JobQueue:
         self._cancelled: set[str] = set()
         self._lock = threading.Lock()
         self._stopping = False
-        self._ctx = _process_context()
+        self._ctx = mp.get_context("spawn")
 
     def start(self) -> None:
         """Start the worker threads, one per slot."""

@@ -1,4 +1,4 @@
-"""What runs inside an analysis worker process (forked from the fork server or spawned, never the web server's process).
+"""What runs inside an analysis worker process (spawned, never the web server's process).
 
 :func:`analyse_clips` is the one place the web app calls the pipeline.
 """
@@ -9,7 +9,6 @@ import contextlib
 import ctypes
 import logging
 import os
-import select
 import shutil
 import signal
 import sys
@@ -122,62 +121,27 @@ def _on_sigterm(signum: int, frame: Any) -> None:  # pragma: no cover - runs in 
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_server(server_pid: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
     """Make this process end with the server that started it, even when the server is killed (-9).
 
-    Spawned by the server, its parent is the server: on Linux the kernel sends SIGTERM when the
-    parent goes (``prctl(PR_SET_PDEATHSIG)``). Forked from the fork server, its parent is that server,
-    which stays as long as any of its children does, so the server itself is watched through a
-    pidfd (Linux: it cannot be confused with a later process of the same pid). Elsewhere, and for a
-    server that died before the call, a watchdog thread checks every half second.
+    On Linux the kernel sends SIGTERM when the parent goes (``prctl(PR_SET_PDEATHSIG)``); elsewhere,
+    and for a parent that died before the call, a watchdog thread checks the parent every half second.
     """
-    spawned = os.getppid() == server_pid
-    if spawned and sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
         except (OSError, AttributeError):  # pragma: no cover - no libc prctl
             pass
-    if not spawned and _watch_pidfd(server_pid):
-        return
-
-    def alive() -> bool:
-        if spawned:
-            return os.getppid() == server_pid
-        try:
-            os.kill(server_pid, 0)
-        except (ProcessLookupError, PermissionError):  # gone (or its pid now another user's process)
-            return False
-        return True
 
     def watch() -> None:
-        while alive():
+        while os.getppid() == parent_pid:
             time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGTERM)
 
-    if not alive():
+    if os.getppid() != parent_pid:
         os.kill(os.getpid(), signal.SIGTERM)
     threading.Thread(target=watch, name="gait-parent-watch", daemon=True).start()
-
-
-def _watch_pidfd(server_pid: int) -> bool:
-    """SIGTERM to this process when ``server_pid`` ends, watched through a pidfd; False without pidfds."""
-    if not hasattr(os, "pidfd_open"):
-        return False
-    try:
-        pidfd = os.pidfd_open(server_pid)
-    except ProcessLookupError:
-        os.kill(os.getpid(), signal.SIGTERM)  # the server died before this run began
-        return True
-    except OSError:  # pragma: no cover - a kernel without pidfd_open
-        return False
-
-    def wait_for_exit() -> None:
-        select.select([pidfd], [], [])  # readable once the server has ended
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=wait_for_exit, name="gait-server-watch", daemon=True).start()
-    return True
 
 
 def _own_process_group() -> None:
@@ -203,7 +167,7 @@ def run_job(
     signal.signal(signal.SIGTERM, _on_sigterm)
     _own_process_group()
     if parent_pid is not None:
-        die_with_server(parent_pid)
+        die_with_parent(parent_pid)
     logging.basicConfig(level=logging.WARNING, format=f"%(levelname)s gait-worker[{os.getpid()}] %(name)s: %(message)s")
     store = Store(db_path)
     record = store.get(analysis_id)
@@ -220,7 +184,7 @@ def run_job(
             height_cm=record.height_cm,
             slowmo_factor=record.slowmo_factor,
             video=video,
-            progress=_ProgressWriter(store, analysis_id, run, None if parent_pid is None else os.getppid()),
+            progress=_ProgressWriter(store, analysis_id, run, parent_pid),
         )
     except LeaseLost as lost:
         log.warning("analysis %s: stopped, %s", analysis_id, lost)
