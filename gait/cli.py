@@ -107,30 +107,24 @@ def pose(
     ] = "auto",
 ) -> None:
     """Find the runner's 33 pose landmarks in every frame and save the pose track."""
-    from dataclasses import replace
-
-    from gait.config import AnalysisConfig, check_option, check_output_file
+    from gait.config import check_option, check_output_file
     from gait.pipeline import pose_clip
 
     slowmo_factor = check_option("slowmo_factor", slowmo_factor, label="--slowmo-factor")
     _check_track_suffix(output)
     check_output_file(output)
-    base = AnalysisConfig()
-    config = replace(
-        base,
-        slowmo_factor=slowmo_factor,
-        pose=replace(
-            base.pose,
-            model=model,
-            num_poses=num_poses,
-            workers=workers,
-            rotate_deg=rotate,  # type: ignore[arg-type]  # PoseParams reads the text: "auto" -> None, "90" -> 90
-            backend=backend,
-        ),
-    )
+    pose_options = {
+        "model": model,
+        "num_poses": num_poses,
+        "workers": workers,
+        "rotate_deg": rotate,  # PoseParams reads the text: "auto" -> None, "90" -> 90
+        "backend": backend,
+    }
     progress = _StageProgress()
     try:
-        track = pose_clip(clip, output, config, clean=clean, progress=progress)
+        track = pose_clip(
+            clip, output, slowmo_factor=slowmo_factor, clean=clean, progress=progress, **pose_options
+        )
     finally:
         progress.close()
     n = track.sizes["time"]

@@ -9,13 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gait.config import AnalysisConfig
-from gait.errors import GaitError
+from gait.errors import GaitError, VideoReadError
 from gait.pipeline._progress import Progress
-from gait.pose import MODELS, estimate_pose, models_dir, resolve_model
-from gait.track import PoseTrack, clean_track, is_track_path, load_track, save_track
+from gait.pose import MODELS, PoseParams, estimate_pose, models_dir, resolve_model
+
+if TYPE_CHECKING:
+    from gait.track import PoseTrack
+
+# gait.track (pandas, xarray, scipy.ndimage: ~1 s) is imported where it is used, so that 'gait pose'
+# imports it while the model runs (estimate_pose's wait) instead of before.
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +31,19 @@ MODEL_NAMES: frozenset[str] = frozenset(MODELS)
 def pose_clip(
     clip: str | Path,
     output: str | Path,
-    config: AnalysisConfig = AnalysisConfig(),
     *,
+    slowmo_factor: float | None = None,
     clean: bool = False,
     progress: Progress | None = None,
+    **pose_options: Any,
 ) -> PoseTrack:
-    """The pose track of a video clip (``config.pose``, ``config.slowmo_factor``), saved to ``output``.
+    """The pose track of a video clip, saved to ``output``.
 
-    ``clean``: save the cleaned track instead of the raw one. Returns the saved track.
+    ``pose_options``: fields of :class:`gait.pose.PoseParams` (``model``, ``num_poses``, ...);
+    ``slowmo_factor``: as :func:`gait.pose.estimate_pose`. ``clean``: save the track cleaned with
+    the default :class:`gait.track.CleanParams` instead of the raw one. It takes no
+    :class:`~gait.config.AnalysisConfig`: making one imports every stage's parameters (pandas,
+    scipy: ~1 s), which this leaves to the pose stage's wait for the model. Returns the saved track.
 
     Raises
     ------
@@ -41,15 +51,21 @@ def pose_clip(
         ``clip`` is a pose track, not a video; or any problem of the pose stage (one sentence).
     """
     clip = Path(clip)
-    if is_track_path(clip):
-        raise GaitError(
-            f"'{clip.name}' is a pose track, not a video clip; 'gait pose' reads videos "
-            "(give the track to 'gait analyze')."
-        )
+    pose = PoseParams(**pose_options)
     pose_progress = None if progress is None else (lambda done, total: progress("pose", done / max(total, 1)))
-    track = estimate_pose(clip, config.pose, slowmo_factor=config.slowmo_factor, progress=pose_progress)
+    try:
+        track = estimate_pose(clip, pose, slowmo_factor=slowmo_factor, progress=pose_progress)
+    except VideoReadError:
+        if is_track_path(clip):
+            raise GaitError(
+                f"'{clip.name}' is a pose track, not a video clip; 'gait pose' reads videos "
+                "(give the track to 'gait analyze')."
+            ) from None
+        raise
+    from gait.track import CleanParams, clean_track, save_track
+
     if clean:
-        track = clean_track(track, config.clean)
+        track = clean_track(track, CleanParams())
     save_track(track, output)
     return track
 
@@ -81,8 +97,17 @@ def export_file_names(formats: Sequence[str]) -> dict[str, str]:
     return {f: WRITERS[f][1] for f in formats}
 
 
+def is_track_path(path: str | Path) -> bool:
+    """Whether ``path`` is a pose track or landmark file ``gait analyze`` reads (:func:`gait.track.is_track_path`)."""
+    from gait.track import is_track_path as readable
+
+    return readable(path)
+
+
 def load_stored_track(path: str | Path) -> PoseTrack:
     """A pose track written by an analysis (``track.nc``) or by ``gait pose``."""
+    from gait.track import load_track
+
     return load_track(path)
 
 
@@ -99,6 +124,7 @@ def knee_flexion_cycle(
 
     from gait.events import EVENT_COLUMNS
     from gait.report._curves import cycle_summary
+    from gait.track import clean_track, load_track
 
     cleaned = clean_track(load_track(track_path), AnalysisConfig().clean)
     table = pd.DataFrame(list(events), columns=list(EVENT_COLUMNS))

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,11 +31,11 @@ from gait.pose._orient import (
     rotation_advice,
 )
 from gait.pose._select import select_runner
-from gait.track import PoseTrack, from_numpy
 from gait.video import (
     VideoMeta,
     file_sha256,
     frame_changes,
+    grey_keeper,
     iter_frames,
     mark_new_frames,
     prefetch,
@@ -42,6 +43,9 @@ from gait.video import (
     speed_change_message,
     speed_segments,
 )
+
+if TYPE_CHECKING:
+    from gait.track import PoseTrack
 
 #: Frames decoded before a chunk's first frame so the second chunk's tracker has locked on.
 WARMUP_FRAMES = 20
@@ -150,12 +154,15 @@ def _run_chunk(
     rotate_deg: int = 0,
     counter: _Counter | None = None,
     litert_threads: int = 2,
+    loaded: threading.Event | None = None,
+    keep: Callable[[int, np.ndarray], None] | None = None,
 ) -> _Chunk:
     """Infer frames ``start..stop`` turned ``rotate_deg`` clockwise.
 
     Frames before ``first`` only warm up the tracker and are dropped. Each frame kept adds one to
     ``counter``. ``litert_threads``: XNNPACK threads of the litert backend (the cores left to this
-    chunk).
+    chunk). ``loaded`` is set once the model's runtime is imported and the model loaded. ``keep``
+    sees every decoded frame (:func:`gait.video.grey_keeper`).
     """
     from gait.pose._native import native_logs_silenced
 
@@ -183,8 +190,12 @@ def _run_chunk(
         min_presence_confidence=params.min_presence_confidence,
         min_tracking_confidence=params.min_tracking_confidence,
     ) as landmarker:
+        if loaded is not None:
+            loaded.set()
         frames = iter_frames(meta, start=start, stop=stop, max_long_side_px=params.max_input_long_side_px)
         for frame in prefetch(frames):
+            if keep is not None:
+                keep(frame.index, frame.rgb)
             ts_ms = round((int(meta.frame_pts[frame.index]) - pts0) * meta.time_base * 1000.0)
             img, wld = landmarker.detect(rotate_frame(frame.rgb, rotate_deg), ts_ms)
             if frame.index >= first:
@@ -220,27 +231,44 @@ class _Counter:
 
 
 def _infer(
-    meta: VideoMeta, model_path: Path, params: PoseParams, progress: Progress | None, rotate_deg: int = 0
+    meta: VideoMeta,
+    model_path: Path,
+    params: PoseParams,
+    progress: Progress | None,
+    rotate_deg: int = 0,
+    meanwhile: Callable[[], object] | None = None,
+    keep: Callable[[int, np.ndarray], None] | None = None,
 ) -> list[_Chunk]:
     """The chunks of :func:`_plan`, each in its own thread of this process.
 
     MediaPipe's and LiteRT's inference, FFmpeg's decoding and OpenCV's conversions release the GIL,
     so two chunks keep two cores busy without a second process (which would re-import numpy, PyAV
     and the model's runtime and load the model again: 1-3 s). With ``progress``, this thread
-    reports the frames done every 0.25 s.
+    reports the frames done every 0.25 s. ``meanwhile`` runs once in this thread while the frames
+    are inferred, after every chunk has loaded its model: the caller's own start-up (imports) then
+    costs no time of its own, and no two threads import at once.
     """
     plan = _plan(meta.n_frames, _choose_workers(params, meta.n_frames))
-    if len(plan) == 1 and progress is None:
-        return [_run_chunk(meta, model_path, params, *plan[0], rotate_deg)]
+    if len(plan) == 1 and progress is None and meanwhile is None:
+        return [_run_chunk(meta, model_path, params, *plan[0], rotate_deg, keep=keep)]
     counter = _Counter()
     litert_threads = max(1, min(2, (os.cpu_count() or 1) // len(plan)))
     result: list[_Chunk | None] = [None] * len(plan)
     failure: list[BaseException] = []
+    loaded = [threading.Event() for _ in plan]
 
     def work(i: int) -> None:
         try:
             result[i] = _run_chunk(
-                meta, model_path, params, *plan[i], rotate_deg, counter=counter, litert_threads=litert_threads
+                meta,
+                model_path,
+                params,
+                *plan[i],
+                rotate_deg,
+                counter=counter,
+                litert_threads=litert_threads,
+                loaded=loaded[i],
+                keep=keep,
             )
         except BaseException as err:  # handed to the caller's thread below
             failure.append(err)
@@ -249,6 +277,7 @@ def _infer(
     threads = [threading.Thread(target=work, args=(i,), name=f"gait-pose-{i}", daemon=True) for i in range(len(plan))]
     for thread in threads:
         thread.start()
+    late = None if meanwhile is None else _run_meanwhile(meanwhile, threads, loaded)
     for thread in threads:
         while thread.is_alive():
             thread.join(0.25)
@@ -258,7 +287,23 @@ def _infer(
         progress(counter.value, meta.n_frames)
     if failure:
         raise failure[0]
+    if late is not None:
+        raise late
     return [chunk for chunk in result if chunk is not None]
+
+
+def _run_meanwhile(
+    meanwhile: Callable[[], object], threads: list[threading.Thread], loaded: list[threading.Event]
+) -> BaseException | None:
+    """Run ``meanwhile`` once every chunk has loaded its model (or ended); its error, raised later."""
+    for thread, ready in zip(threads, loaded, strict=True):
+        while not ready.wait(0.05) and thread.is_alive():
+            pass
+    try:
+        meanwhile()
+    except BaseException as err:  # raised once the chunks are done, so no thread is left running
+        return err
+    return None
 
 
 @dataclass
@@ -298,10 +343,16 @@ class _Pass:
 
 
 def _run_pass(
-    meta: VideoMeta, model: ModelFile, params: PoseParams, progress: Progress | None, rotate_deg: int
+    meta: VideoMeta,
+    model: ModelFile,
+    params: PoseParams,
+    progress: Progress | None,
+    rotate_deg: int,
+    meanwhile: Callable[[], object] | None = None,
+    keep: Callable[[int, np.ndarray], None] | None = None,
 ) -> _Pass:
     t0 = time.perf_counter()
-    chunks = _infer(meta, model.path, params, progress, rotate_deg)
+    chunks = _infer(meta, model.path, params, progress, rotate_deg, meanwhile, keep)
     elapsed = time.perf_counter() - t0
     image = np.concatenate([c.image for c in chunks])
     size = rotated_size(meta.width_px, meta.height_px, rotate_deg)
@@ -386,6 +437,7 @@ def estimate_pose(
     *,
     slowmo_factor: float | None = None,
     progress: Progress | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> PoseTrack:
     """Landmarks of the runner in every frame of a clip, as a raw (uncleaned) pose track.
 
@@ -405,6 +457,11 @@ def estimate_pose(
     progress
         Called as ``progress(frames_done, frames_total)`` while the model runs (from 0 again when a
         turned clip is run a second time).
+    meanwhile
+        Called once, in the calling thread, while the frames are inferred (after the model has
+        loaded): a caller's start-up work, such as importing its later stages, then takes no time
+        of its own on a machine with a core to spare. The pose stage itself uses this wait to hash
+        the clip and import :mod:`gait.track`.
 
     Raises
     ------
@@ -429,7 +486,17 @@ def estimate_pose(
         # a slow-motion export may repeat or blend pictures: only the new ones are analysed
         changes = frame_changes(meta)
         meta = mark_new_frames(meta, changes)
-    run = _run_pass(meta, model, params, progress, rotate or 0)
+    digest: list[str] = []
+
+    def wait_work() -> None:
+        digest.append(file_sha256(meta.path))
+        import gait.track  # noqa: F401 - pandas, xarray, scipy.ndimage: ~1 s, needed for the track below
+
+        if meanwhile is not None:
+            meanwhile()
+
+    # the quick camera check's grey frames, kept while decoded here (gait.video.grey_keeper)
+    run = _run_pass(meta, model, params, progress, rotate or 0, wait_work, grey_keeper(meta))
     if rotate is None:
         run, check = _auto_rotate(meta, model, params, progress, run)
     else:
@@ -446,6 +513,8 @@ def estimate_pose(
         message = speed_change_message(speed_segments(changes.media_time_s, changes.change, valid=seen), name)
         if message is not None:
             raise SpeedChangeError(message)
+    from gait.track import from_numpy
+
     pos, vis, wld = run.runner_px()
     index, dup = run.index, run.duplicate
     return from_numpy(
@@ -463,7 +532,7 @@ def estimate_pose(
         orientation_check=json.dumps(check),
         slowmo_factor=meta.slowmo_factor,
         source_path=str(meta.path),
-        source_sha256=file_sha256(meta.path),
+        source_sha256=digest[0],
         source_format="mediapipe",
         model_name=model.name,
         model_sha256=model.sha256,

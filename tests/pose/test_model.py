@@ -119,3 +119,41 @@ def test_one_worker_with_progress_runs_in_this_process_and_counts_every_frame() 
     done = [d for d, _ in calls]
     assert done == sorted(done) and done[-1] == calls[-1][1] == track.sizes["time"]
     assert bool(track["detected"].values.any())
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import av
+
+    with av.open(str(SAMPLE_CLIP)) as src:
+        frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(60), src.decode(video=0), strict=False)]
+    return write_clip(tmp_path_factory.mktemp("clip") / "short60.mp4", frames)
+
+
+def test_meanwhile_runs_once_in_the_calling_thread_while_the_model_runs(short_clip: Path) -> None:
+    """The caller's start-up work overlaps inference: after the model loaded, before the frames are done."""
+    import sys
+    import threading
+
+    calls: list[tuple[int, bool, bool]] = []
+
+    def meanwhile() -> None:
+        pose_threads = [t for t in threading.enumerate() if t.name.startswith("gait-pose-")]
+        running = bool(pose_threads) and all(t.is_alive() for t in pose_threads)
+        calls.append((threading.get_ident(), "gait.pose._mediapipe" in sys.modules, running))
+
+    track = estimate_pose(short_clip, PoseParams(workers=1), meanwhile=meanwhile)
+    assert calls == [(threading.get_ident(), True, True)]
+    assert "gait.track" in sys.modules  # the pose stage's own wait imports it
+    assert int(track["detected"].sum()) >= 58
+
+
+def test_an_error_in_meanwhile_is_raised_once_the_chunks_have_ended(short_clip: Path) -> None:
+    import threading
+
+    def meanwhile() -> None:
+        raise KeyError("broken start-up")
+
+    with pytest.raises(KeyError, match="broken start-up"):
+        estimate_pose(short_clip, PoseParams(workers=2), meanwhile=meanwhile)
+    assert not [t for t in threading.enumerate() if t.name.startswith("gait-pose-")]
