@@ -199,3 +199,21 @@ def test_outputs_of_a_panned_clip_keep_the_track_in_image_pixels(analyses: dict,
     assert again.report.metric_value("cadence_spm") == pytest.approx(
         report["metrics"]["cadence_spm"]["value"], abs=0.01
     )
+
+
+def test_the_quick_check_from_the_pose_stage_s_kept_frames_sees_the_same_pan(analyses: dict) -> None:
+    """Frames kept while the pose stage decodes (gait.video.grey_keeper) replace a second decode."""
+    from gait.video import grey_keeper, iter_frames, kept_grey, probe_video
+
+    clip, track, _ = analyses["pan"]
+    meta = probe_video(clip)
+    decoded = estimate_camera_motion(clip, track, step=5, max_side_px=240)
+    keep = grey_keeper(meta)
+    for frame in iter_frames(meta):  # what the pose stage sees
+        keep(frame.index, frame.rgb)
+    assert kept_grey(meta, 0, meta.n_frames) is not None
+    kept = estimate_camera_motion(clip, track, step=5, max_side_px=240)
+    assert kept.moved and np.array_equal(kept.frame, decoded.frame)
+    centre = np.array([(OUT_SIZE_PX[0] - 1) / 2, (OUT_SIZE_PX[1] - 1) / 2, 1.0])
+    err = np.linalg.norm(kept.to_reference @ centre - decoded.to_reference @ centre, axis=1)
+    assert np.median(err) < 1.0 and abs(kept.max_shift_px - decoded.max_shift_px) < 0.05 * decoded.max_shift_px

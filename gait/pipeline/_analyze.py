@@ -13,6 +13,7 @@ them for the overlay; the report says the camera moved and gives the running spe
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 from collections.abc import Sequence
@@ -37,6 +38,7 @@ from gait.track import PoseTrack, TrackView, clean_track, clip_view, is_track_pa
 from gait.track._ground_frame import CAMERA_ATTRS, camera_attrs, from_ground_frame, to_ground_frame
 from gait.video import file_sha256, frame_changes, probe_video, speed_change_message, speed_segments
 from gait.video._egomotion import CameraMotion, estimate_camera_motion
+from gait.video._grey_cache import QUICK_SIDE_PX, QUICK_STEP
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,10 @@ MIN_ANALYSIS_S = 1.0
 #: ``CAMERA_CHECK_SIDE_PX`` (about 4 ms per frame of a 720 x 1280 clip, mostly decoding, against
 #: 24 ms for the full estimate at 480 px, which runs only when the camera moved). At 240 px the
 #: "moved" threshold (2 % of the long side) is 4.8 working px, well above the fit's noise.
-CAMERA_CHECK_STEP = 5
-CAMERA_CHECK_SIDE_PX = 240
+#: Its frames are kept by the pose stage as it decodes them (:mod:`gait.video._grey_cache`),
+#: so a clip posed in this process is not decoded again for the check.
+CAMERA_CHECK_STEP = QUICK_STEP
+CAMERA_CHECK_SIDE_PX = QUICK_SIDE_PX
 #: Quick checks already made in this process (a clip analysed again with other settings, or a
 #: re-analysis after corrections), keyed by the file and the runner's landmarks.
 _CHECKED: dict[tuple[str, int, int, str], bool] = {}
@@ -126,7 +130,19 @@ def load_source(
     if is_track_path(path):
         return load_track(path, fps=config.track_fps)
     pose_progress = None if progress is None else (lambda done, total: progress("pose", done / max(total, 1)))
-    return estimate_pose(path, config.pose, slowmo_factor=config.slowmo_factor, progress=pose_progress)
+    return estimate_pose(
+        path, config.pose, slowmo_factor=config.slowmo_factor, progress=pose_progress, meanwhile=_preload
+    )
+
+
+#: Modules the stages after pose import on first use (the cleaning's filters, the event detectors'
+#: peak finding), imported by :func:`_preload` while the pose model runs.
+LATER_IMPORTS = ("scipy.signal", "scipy.interpolate")
+
+
+def _preload() -> None:
+    for name in LATER_IMPORTS:
+        importlib.import_module(name)
 
 
 def check_long_enough(track: PoseTrack) -> None:

@@ -11,6 +11,7 @@ from gait.video._cadence_frames import (
     speed_segments,
 )
 from gait.video._decode import Frame, display_size, iter_frames, iter_scaled_frames, iter_thumbnails, prefetch
+from gait.video._grey_cache import grey_keeper, kept_grey
 from gait.video._probe import (
     VideoMeta,
     capture_fps_from_tags,
@@ -31,10 +32,12 @@ __all__ = [
     "classify_frames",
     "file_sha256",
     "frame_changes",
+    "grey_keeper",
     "display_size",
     "iter_frames",
     "iter_scaled_frames",
     "iter_thumbnails",
+    "kept_grey",
     "mark_new_frames",
     "prefetch",
     "probe_video",

@@ -43,6 +43,7 @@ import numpy as np
 
 from gait.errors import ConfigError, VideoReadError
 from gait.video._decode import _ROTATE, decoded_frames, iter_frames
+from gait.video._grey_cache import kept_grey
 from gait.video._probe import VideoMeta, probe_video
 
 #: Corners sought per frame pair, their quality level and spacing (working pixels).
@@ -435,12 +436,16 @@ def estimate_camera_motion(
     rows: list[tuple[int, float, np.ndarray, int, float, bool]] = []
     chainer: _Chainer | None = None
     to_small = np.eye(3)
-    frames_in = (
-        ((fr.index, fr.time_s, cv2.cvtColor(fr.rgb, cv2.COLOR_RGB2GRAY)) for fr in
-         iter_frames(meta, start=start, stop=stop, max_long_side_px=max_side_px))
-        if step == 1
-        else _iter_grey(meta, start, stop, int(step), max_side_px)
-    )
+    kept = None if step == 1 else kept_grey(meta, start, stop, step=int(step), side_px=max_side_px)
+    if step == 1:
+        frames_in: Any = (
+            (fr.index, fr.time_s, cv2.cvtColor(fr.rgb, cv2.COLOR_RGB2GRAY))
+            for fr in iter_frames(meta, start=start, stop=stop, max_long_side_px=max_side_px)
+        )
+    elif kept is not None:  # kept by the pose stage, which decoded these frames already
+        frames_in = ((i, float(meta.frame_times_s[i]), grey) for i, grey in kept)
+    else:
+        frames_in = _iter_grey(meta, start, stop, int(step), max_side_px)
     for index, time_s, grey in frames_in:
         if chainer is None:
             to_small = _small_from_full(size, (grey.shape[1], grey.shape[0]))
