@@ -1,4 +1,8 @@
-"""The NWB export read back with pynwb (and ndx-pose) and with movement's NWB loader."""
+"""The NWB export read back with pynwb (and ndx-pose).
+
+movement's NWB loader reads it in tests/test_movement_interop.py, in movement's own venv (movement
+cannot share this one: it replaces mediapipe's OpenCV).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from gait.export import write_exports, write_nwb
@@ -124,39 +127,3 @@ def test_nwb_session_labels_and_start_time(analysis, tmp_path) -> None:
         nwb = io.read()
         assert nwb.subject.subject_id == "S01" and nwb.session_id == "pre"
         assert nwb.session_start_time == start
-
-
-def test_nwb_loads_in_movement_with_the_same_positions_confidence_and_times(
-    analysis, nwb_path
-) -> None:
-    load_poses = pytest.importorskip("movement.io.load_poses")
-    ds = load_poses.from_nwb_file(nwb_path)
-    pos, conf, time_s, names = _arrays(analysis.cleaned)
-    assert ds.attrs["source_software"] == "MediaPipe BlazePose GHUM"
-    assert ds.attrs["fps"] == pytest.approx(analysis.cleaned.attrs["fps"], rel=1e-6)
-    assert sorted(map(str, ds["keypoints"].values)) == sorted(names)
-    assert ds.sizes["individuals"] == 1
-    np.testing.assert_allclose(ds["time"].values, time_s, atol=1e-9)
-    got = (
-        ds["position"]
-        .isel(individuals=0)
-        .sel(keypoints=names)
-        .transpose("time", "keypoints", "space")
-    )
-    np.testing.assert_array_equal(got.sel(space=["x", "y"]).values, pos)
-    got_conf = (
-        ds["confidence"].isel(individuals=0).sel(keypoints=names).transpose("time", "keypoints")
-    )
-    np.testing.assert_array_equal(got_conf.values, conf)
-    # y down: the heel is below (larger image y than) the nose
-    heel = ds["position"].sel(keypoints="left_heel", space="y").median().item()
-    nose = ds["position"].sel(keypoints="nose", space="y").median().item()
-    assert heel > nose
-    # and movement reads the raw track too, by name
-    raw = load_poses.from_nwb_file(nwb_path, pose_estimation_key="PoseEstimationRaw")
-    rpos, _, _, rnames = _arrays(analysis.track)
-    np.testing.assert_array_equal(
-        raw["position"].isel(individuals=0).sel(keypoints="left_ankle").values,
-        rpos[:, rnames.index("left_ankle")],
-    )
-    assert isinstance(ds.to_dataframe(), pd.DataFrame)
