@@ -123,7 +123,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -258,15 +258,15 @@ class PoseErrorModel:
         """The model of a severity level in :data:`SEVERITIES` (table in the module docstring)."""
         if level == 0:
             return cls()
-        common = {"noise_tau_s": 0.10}
+        tau_s = 0.10  # every non-zero severity's jitter time constant
         if level == 1:
-            return cls(episodes_per_stride=0.6, dropouts_per_stride=0.05, **common)
+            return cls(episodes_per_stride=0.6, dropouts_per_stride=0.05, noise_tau_s=tau_s)
         if level == 2:
             return cls(
                 episodes_per_stride=2.4,
                 kind_weights=(0.5, 0.25, 0.25),
                 dropouts_per_stride=0.15,
-                **common,
+                noise_tau_s=tau_s,
             )
         if level == 3:
             return cls(
@@ -277,14 +277,24 @@ class PoseErrorModel:
                 dropouts_per_stride=0.4,
                 dropout_median_s=0.07,
                 dropout_max_s=0.25,
-                **common,
+                noise_tau_s=tau_s,
             )
         raise ValueError(f"Expected a severity in {SEVERITIES}, got {level!r}.")
 
 
+class FrontalParams(TypedDict):
+    """The frontal leg-label episodes' fields of :class:`PoseErrorModel` (``replace(model, **params)``)."""
+
+    frontal_episodes_per_stride: float
+    frontal_episode_median_s: float
+    frontal_episode_max_s: float
+    frontal_swap_fraction: float
+    frontal_heel_snap_fraction: float
+
+
 #: The frontal leg-label episodes measured on the real rear clip (module docstring, "Frontal
 #: episodes"): ``replace(PoseErrorModel.at_severity(2), **FRONTAL_MEASURED)`` for a rear or front view.
-FRONTAL_MEASURED: dict[str, float] = {
+FRONTAL_MEASURED: FrontalParams = {
     "frontal_episodes_per_stride": 1.4,
     "frontal_episode_median_s": 0.1,
     "frontal_episode_max_s": 0.4,

@@ -34,15 +34,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from gait.events import EventParams, detect_events
+from gait.events import EventParams, GaitEvents, detect_events
 from gait.metrics import MetricParams, compute_metrics
 from gait.track import CleanParams, clean_track
 from gait.validate.errors import SEVERITIES, PoseErrorModel, film, label_error_fraction
 from gait.validate.mocap import MocapTrial, list_trials, load_trial
+
+if TYPE_CHECKING:
+    from gait.validate.truth import GroundTruth
 
 FSA_CLASSES = {"heel": "rearfoot", "midfoot": "midfoot", "forefoot": "forefoot"}
 STRIKE_LABELS = ("rearfoot", "midfoot", "forefoot")
@@ -76,8 +80,13 @@ def match_events(true_s: np.ndarray, detected_s: np.ndarray, tol_s: float) -> np
     return out
 
 
-def cohen_kappa(a: Sequence[str], b: Sequence[str], labels: Sequence[str] = STRIKE_LABELS) -> float:
-    """Cohen's kappa of two label sequences (NaN when undefined, e.g. fewer than 2 items)."""
+def cohen_kappa(
+    a: Sequence[str | None], b: Sequence[str | None], labels: Sequence[str] = STRIKE_LABELS
+) -> float:
+    """Cohen's kappa of two label sequences (NaN when undefined, e.g. fewer than 2 items).
+
+    Pairs with a label outside ``labels`` (e.g. None, an angle that has no strike class) are left out.
+    """
     a, b = list(a), list(b)
     if len(a) != len(b) or len(a) < 2:
         return float("nan")
@@ -92,6 +101,11 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str], labels: Sequence[str] = STRI
     po = np.trace(m) / n
     pe = float((m.sum(axis=0) * m.sum(axis=1)).sum() / n**2)
     return float((po - pe) / (1 - pe)) if pe < 1 else (1.0 if po == 1 else float("nan"))
+
+
+#: A detected step's angle paired with its force-plate contact's: foot (``"L"``/``"R"``), whether it
+#: is the near foot, detected and true value (degrees).
+PairedAngle = tuple[str, bool, float, float]
 
 
 @dataclass(frozen=True)
@@ -110,8 +124,8 @@ class RunResult:
     errors_s: dict[str, list[float]]
     false_pos: dict[str, int]
     contact_err_s: list[float]
-    fsa: list[tuple[str, bool, float, float]] = field(default_factory=list)
-    knee_ic: list[tuple[str, bool, float, float]] = field(default_factory=list)
+    fsa: list[PairedAngle] = field(default_factory=list)
+    knee_ic: list[PairedAngle] = field(default_factory=list)
     cadence_err_spm: float = float("nan")
     running: bool = False
     severity: int = 0
@@ -122,8 +136,8 @@ class RunResult:
 
 
 def _score_events(
-    truth_events: pd.DataFrame, events, tol_s: float, stride_s: float, *, false_pos: str = "span"
-):
+    truth_events: pd.DataFrame, events: GaitEvents, tol_s: float, stride_s: float, *, false_pos: str = "span"
+) -> tuple[dict[str, int], dict[str, list[float]], dict[str, int]]:
     """Pair detections with true events per foot and kind: counts, signed errors, false positives.
 
     ``false_pos="span"``: an unmatched detection is a false positive only within half a stride
@@ -132,9 +146,13 @@ def _score_events(
     """
     if false_pos not in ("span", "all"):
         raise ValueError(f"Expected false_pos 'span' or 'all', got {false_pos!r}.")
-    n_true, errors, fps_, matched_ic = {}, {}, {}, {}
+    n_true: dict[str, int] = {}
+    errors: dict[str, list[float]] = {}
+    fps_: dict[str, int] = {}
+    matched_ic: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for kind in ("IC", "TO"):
-        errs, n, fp = [], 0, 0
+        errs: list[float] = []
+        n, fp = 0, 0
         for side, foot in FOOT.items():
             tt = truth_events.loc[
                 (truth_events["side"] == side) & (truth_events["kind"] == kind.lower()), "time_s"
@@ -155,8 +173,12 @@ def _score_events(
     return n_true, errors, fps_
 
 
-def _score_contacts(truth, steps: pd.DataFrame, near: str | None, tol_s: float):
-    contact_err, fsa, knee = [], [], []
+def _score_contacts(
+    truth: GroundTruth, steps: pd.DataFrame, near: str | None, tol_s: float
+) -> tuple[list[float], list[PairedAngle], list[PairedAngle]]:
+    contact_err: list[float] = []
+    fsa: list[PairedAngle] = []
+    knee: list[PairedAngle] = []
     for side, foot in FOOT.items():
         tc = truth.contacts[truth.contacts["side"] == side]
         st = steps[steps["foot"] == foot]

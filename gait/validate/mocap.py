@@ -105,7 +105,8 @@ def read_markers(path: Path | str, *, rate_hz: float = MARKER_RATE_HZ) -> Marker
 def _read_c3d(path: Path) -> MarkerData:
     """Read a C3D file's points; residual < 0 or all-zero points are gaps."""
     try:
-        import c3d
+        # c3d ships neither inline types nor stubs (no py.typed): its reader is used untyped
+        import c3d  # type: ignore[import-untyped]
     except ImportError as err:
         raise MocapDataError(
             f"Reading {path.name} needs the 'c3d' package (pip install c3d)."

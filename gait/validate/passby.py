@@ -406,12 +406,12 @@ def run_passby_once(
         slide_hz=slide_hz,
     )
     # as the pipeline does: the view is read on the raw (image) track, right after pose
-    view = clip_view(p.track, clean_params or CleanParams())
+    track_view = clip_view(p.track, clean_params or CleanParams())
     track = p.track
     if camera == "follow" and compensate:
         track = to_ground_frame(track, p.camera_motion())
-    cleaned = clean_track(track, clean_params or CleanParams(), view=view)
-    events = detect_events(cleaned, event_params or EventParams(), view=view)
+    cleaned = clean_track(track, clean_params or CleanParams(), view=track_view)
+    events = detect_events(cleaned, event_params or EventParams(), view=track_view)
     metrics = compute_metrics(cleaned, events, metric_params or MetricParams())
     truth_ev = in_view_truth(p)
     n_true, errors, false_pos = _score_events(truth_ev, events, match_tol_s, float("nan"), false_pos="all")

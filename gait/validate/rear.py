@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,15 @@ PAIRS: dict[str, str] = {
     "step_width_pelvis_widths": "step_width_pw",
     "rearfoot_eversion_proxy_deg": "peak_rearfoot_eversion_deg",
 }
+
+
+class RearClip(TypedDict):
+    """Clip-level numbers of one rear-view run (:func:`run_rear_once`)."""
+
+    ic_errors: list[float]
+    to_errors: list[float]
+    cadence_err_spm: float
+    running: bool
 
 
 def pelvis_width_m(trial: MocapTrial) -> float:
@@ -85,7 +95,7 @@ def run_rear_once(
     noise_px: float | None = None,
     duration_s: float | None = None,
     match_tol_s: float = 0.15,
-) -> tuple[pd.DataFrame, dict[str, float]]:
+) -> tuple[pd.DataFrame, RearClip]:
     """Film one trial from behind, analyse it, and pair it with the truth.
 
     Returns
@@ -111,7 +121,7 @@ def run_rear_once(
     )
     cad = metrics.value("cadence_spm")
     errs = _event_errors(truth.events, events, match_tol_s)
-    clip = {
+    clip: RearClip = {
         "ic_errors": errs["IC"],
         "to_errors": errs["TO"],
         "cadence_err_spm": float(cad - truth.cadence_spm) if cad is not None else float("nan"),
@@ -181,8 +191,12 @@ def run_rear_validation(
         paired = pd.concat([r[0] for r in runs], ignore_index=True)
         row: dict[str, float] = {"fps": float(fps), "runs": len(runs)}
         row["running_pct"] = 100.0 * float(np.mean([r[1]["running"] for r in runs]))
-        for kind in ("ic", "to"):
-            e = np.array([x for r in runs for x in r[1][f"{kind}_errors"]]) * 1000
+        pooled = {
+            "ic": [x for r in runs for x in r[1]["ic_errors"]],
+            "to": [x for r in runs for x in r[1]["to_errors"]],
+        }
+        for kind, errs in pooled.items():
+            e = np.array(errs) * 1000
             row[f"{kind}_bias_ms"] = float(e.mean()) if e.size else float("nan")
             row[f"{kind}_sd_ms"] = float(e.std(ddof=1)) if e.size > 1 else float("nan")
         cad = np.array([r[1]["cadence_err_spm"] for r in runs])
