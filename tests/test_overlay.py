@@ -108,3 +108,34 @@ def test_a_progress_callback_that_gives_up_stops_the_overlay_thread(tmp_path):
         write_outputs(_sample_analysis(), tmp_path, progress=progress)
     assert not (tmp_path / "overlay.mp4").exists()
     assert not [t for t in threading.enumerate() if t.name == "gait-overlay"]
+
+
+def test_an_overlay_from_the_pictures_the_pose_stage_kept_matches_one_decoded_again(tmp_path):
+    """A short clip's overlay is drawn from kept JPEGs (gait.video.picture_keeper), not a second decode."""
+    import gait.video._kept as kept
+    from gait.video import kept_pictures, picture_keeper
+
+    kept._PICTURES.clear()
+    analysis = analyze_track(load_track(SAMPLE_TRACK))
+    meta = probe_video(SAMPLE_CLIP)
+    decoded = write_overlay(SAMPLE_CLIP, analysis.cleaned, analysis.events.table, tmp_path / "decoded.mp4")
+    keep = picture_keeper(meta, OVERLAY_LONG_SIDE_PX)
+    for frame in iter_frames(meta):  # what the pose stage's decoding thread sees
+        keep(frame.index, frame.rgb)
+    assert kept_pictures(meta, OVERLAY_LONG_SIDE_PX) is not None
+    from_kept = write_overlay(SAMPLE_CLIP, analysis.cleaned, analysis.events.table, tmp_path / "kept.mp4")
+    with av.open(str(decoded)) as a, av.open(str(from_kept)) as b:
+        da, db = list(a.decode(video=0)), list(b.decode(video=0))
+    assert len(da) == len(db) == meta.n_frames
+    assert [f.pts for f in da] == [f.pts for f in db]
+    diff = np.array(
+        [
+            np.abs(x.to_ndarray(format="rgb24").astype(float) - y.to_ndarray(format="rgb24")).mean()
+            for x, y in zip(da, db, strict=True)
+        ]
+    )
+    # grey levels: a JPEG of an area scale against FFmpeg's fast bilinear, both under H.264; but not identical
+    assert diff.mean() > 0 and diff.max() < 4.0
+    # a picture missing (another clip, a changed file): the overlay decodes the clip again
+    kept._PICTURES[next(iter(kept._PICTURES))].pop(5)
+    assert kept_pictures(meta, OVERLAY_LONG_SIDE_PX) is None

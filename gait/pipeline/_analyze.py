@@ -34,11 +34,12 @@ from gait.pipeline._types import Analysis, Session
 from gait.pipeline._views import methods_for
 from gait.pose import estimate_pose, resolve_model
 from gait.report import build_report
+from gait.report.overlay import OVERLAY_LONG_SIDE_PX
 from gait.track import PoseTrack, TrackView, clean_track, clip_view, is_track_path, load_track
 from gait.track._ground_frame import CAMERA_ATTRS, camera_attrs, from_ground_frame, to_ground_frame
 from gait.video import file_sha256, frame_changes, probe_video, speed_change_message, speed_segments
 from gait.video._egomotion import CameraMotion, estimate_camera_motion
-from gait.video._grey_cache import QUICK_SIDE_PX, QUICK_STEP
+from gait.video._kept import QUICK_SIDE_PX, QUICK_STEP
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ MIN_ANALYSIS_S = 1.0
 #: ``CAMERA_CHECK_SIDE_PX`` (about 4 ms per frame of a 720 x 1280 clip, mostly decoding, against
 #: 24 ms for the full estimate at 480 px, which runs only when the camera moved). At 240 px the
 #: "moved" threshold (2 % of the long side) is 4.8 working px, well above the fit's noise.
-#: Its frames are kept by the pose stage as it decodes them (:mod:`gait.video._grey_cache`),
+#: Its frames are kept by the pose stage as it decodes them (:mod:`gait.video._kept`),
 #: so a clip posed in this process is not decoded again for the check.
 CAMERA_CHECK_STEP = QUICK_STEP
 CAMERA_CHECK_SIDE_PX = QUICK_SIDE_PX
@@ -116,9 +117,17 @@ def _check_source_options(path: Path, config: AnalysisConfig) -> None:
 
 
 def load_source(
-    path: str | Path, config: AnalysisConfig = AnalysisConfig(), *, progress: Progress | None = None
+    path: str | Path,
+    config: AnalysisConfig = AnalysisConfig(),
+    *,
+    progress: Progress | None = None,
+    overlay: bool = False,
 ) -> PoseTrack:
     """The raw pose track of a clip (running the model) or of a track file (``.nc``/``.csv``).
+
+    ``overlay``: the overlay video will be drawn in this process, so the pose stage keeps a short
+    clip's pictures at the overlay's size (:func:`gait.video.kept_pictures`) instead of the overlay
+    decoding the clip again.
 
     Raises
     ------
@@ -131,7 +140,12 @@ def load_source(
         return load_track(path, fps=config.track_fps)
     pose_progress = None if progress is None else (lambda done, total: progress("pose", done / max(total, 1)))
     return estimate_pose(
-        path, config.pose, slowmo_factor=config.slowmo_factor, progress=pose_progress, meanwhile=_preload
+        path,
+        config.pose,
+        slowmo_factor=config.slowmo_factor,
+        progress=pose_progress,
+        meanwhile=_preload,
+        keep_pictures_px=OVERLAY_LONG_SIDE_PX if overlay else None,
     )
 
 
@@ -342,9 +356,10 @@ def analyze_clip(
     *,
     rules: RuleSet | None = None,
     progress: Progress | None = None,
+    overlay: bool = False,
 ) -> Analysis:
     """Analyse one clip or track file (see :func:`load_source` and :func:`analyze_track`)."""
-    track = load_source(path, config, progress=progress)
+    track = load_source(path, config, progress=progress, overlay=overlay)
     if progress is not None:
         progress("analysis", 0.0)
     return analyze_track(track, config, rules=rules)
@@ -374,6 +389,7 @@ def analyze(
     *,
     progress: Progress | None = None,
     prepared: Prepared | None = None,
+    overlay: bool = False,
 ) -> Session:
     """Analyse one run filmed from one or more views: each clip by its own view, then merged.
 
@@ -390,6 +406,8 @@ def analyze(
         (:func:`gait.pipeline.role_configs`).
     prepared
         The result of :func:`prepare` when the caller checked already (rules are parsed once).
+    overlay
+        The overlay videos will be drawn in this process (:func:`load_source`).
 
     Raises
     ------
@@ -407,7 +425,13 @@ def analyze(
     expected = [r or ("side" if i == 0 else ROLES[i]) for i, r in enumerate(given)]
     bases = role_configs(config, expected) if len(specs) > 1 else (config,)
     analyses = [
-        analyze_clip(spec.path, spec.config(base), rules=prepared.rules, progress=_share(progress, i, len(specs)))
+        analyze_clip(
+            spec.path,
+            spec.config(base),
+            rules=prepared.rules,
+            progress=_share(progress, i, len(specs)),
+            overlay=overlay,
+        )
         for i, (spec, base) in enumerate(zip(specs, bases, strict=True))
     ]
     if len(analyses) == 1:

@@ -84,6 +84,13 @@ def model_status() -> tuple[Path, list[tuple[str, str, str]]]:
 
 def warm_up() -> None:
     """Import the analysis stack and the pose model's library (seconds) before the first clip of a batch."""
+    import importlib
+
+    from gait.pipeline._analyze import LATER_IMPORTS
+
+    importlib.import_module("gait.pipeline._write")  # every stage, the report and the exports' registry
+    for name in LATER_IMPORTS:
+        importlib.import_module(name)
     try:
         import gait.pose._mediapipe  # noqa: F401 - imported for its start-up cost only
     except Exception:  # a broken install is reported by the clips that need it

@@ -224,7 +224,7 @@ def run_analysis(
     formats = check_formats(exports)
     specs = as_specs(clips)
     prepared: Prepared = prepare(config, specs)
-    session = analyze(specs, config, progress=progress, prepared=prepared)
+    session = analyze(specs, config, progress=progress, prepared=prepared, overlay=video)
     if progress is not None:
         progress("writing", 0.0)
     paths = write_outputs(session, out_dir, video=video, progress=progress)

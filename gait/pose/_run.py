@@ -7,7 +7,7 @@ import numbers
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,12 +32,14 @@ from gait.pose._orient import (
 )
 from gait.pose._select import select_runner
 from gait.video import (
+    Frame,
     VideoMeta,
     file_sha256,
     frame_changes,
     grey_keeper,
     iter_frames,
     mark_new_frames,
+    picture_keeper,
     prefetch,
     probe_video,
     speed_change_message,
@@ -193,9 +195,9 @@ def _run_chunk(
         if loaded is not None:
             loaded.set()
         frames = iter_frames(meta, start=start, stop=stop, max_long_side_px=params.max_input_long_side_px)
+        if keep is not None:
+            frames = _kept(frames, keep)  # in prefetch's decoding thread, beside the inference
         for frame in prefetch(frames):
-            if keep is not None:
-                keep(frame.index, frame.rgb)
             ts_ms = round((int(meta.frame_pts[frame.index]) - pts0) * meta.time_base * 1000.0)
             img, wld = landmarker.detect(rotate_frame(frame.rgb, rotate_deg), ts_ms)
             if frame.index >= first:
@@ -205,6 +207,25 @@ def _run_chunk(
                     with counter.get_lock():
                         counter.value += 1
     return _Chunk(np.arange(first, stop)[got], image[got], world[got], dup[got])
+
+
+def _kept(frames: Iterator[Frame], keep: Callable[[int, np.ndarray], None]) -> Iterator[Frame]:
+    for frame in frames:
+        keep(frame.index, frame.rgb)
+        yield frame
+
+
+def _both(
+    first: Callable[[int, np.ndarray], None], second: Callable[[int, np.ndarray], None] | None
+) -> Callable[[int, np.ndarray], None]:
+    if second is None:
+        return first
+
+    def keep(index: int, rgb: np.ndarray) -> None:
+        first(index, rgb)
+        second(index, rgb)
+
+    return keep
 
 
 def _plan(n_frames: int, workers: int) -> list[tuple[int, int, int]]:
@@ -438,6 +459,7 @@ def estimate_pose(
     slowmo_factor: float | None = None,
     progress: Progress | None = None,
     meanwhile: Callable[[], object] | None = None,
+    keep_pictures_px: int | None = None,
 ) -> PoseTrack:
     """Landmarks of the runner in every frame of a clip, as a raw (uncleaned) pose track.
 
@@ -462,6 +484,10 @@ def estimate_pose(
         loaded): a caller's start-up work, such as importing its later stages, then takes no time
         of its own on a machine with a core to spare. The pose stage itself uses this wait to hash
         the clip and import :mod:`gait.track`.
+    keep_pictures_px
+        Keep each frame scaled to this long side for an overlay drawn later in this process
+        (:func:`gait.video.kept_pictures`; short clips only). None (default): keep none. The pose
+        stage always keeps the quick camera check's grey frames (:func:`gait.video.grey_keeper`).
 
     Raises
     ------
@@ -495,8 +521,12 @@ def estimate_pose(
         if meanwhile is not None:
             meanwhile()
 
-    # the quick camera check's grey frames, kept while decoded here (gait.video.grey_keeper)
-    run = _run_pass(meta, model, params, progress, rotate or 0, wait_work, grey_keeper(meta))
+    # the quick camera check's grey frames and the overlay's pictures, kept while decoded here
+    pictures = None
+    if keep_pictures_px is not None and _choose_workers(params, meta.n_frames) == 1:
+        pictures = picture_keeper(meta, keep_pictures_px)
+    keep = _both(grey_keeper(meta), pictures)
+    run = _run_pass(meta, model, params, progress, rotate or 0, wait_work, keep)
     if rotate is None:
         run, check = _auto_rotate(meta, model, params, progress, run)
     else:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from gait.skeleton import EDGES, KEYPOINTS
 from gait.track import PoseTrack
-from gait.video import display_size, iter_scaled_frames, probe_video, turned
+from gait.video import display_size, iter_scaled_frames, kept_pictures, probe_video, turned
 
 #: Long side of the overlay video; smaller than phone video keeps encoding fast and files small.
 #: Measured on the sample (150 frames, libx264 veryfast, crf 23): 18.7 ms of CPU per frame at
@@ -115,7 +115,9 @@ def write_overlay(
         stream.time_base = time_base
         stream.codec_context.time_base = time_base
         stream.codec_context.options = {"preset": "veryfast", "crf": "23", "movflags": "faststart"}
-        for index, time_s, img in iter_scaled_frames(meta, OVERLAY_LONG_SIDE_PX):
+        # the pictures the pose stage kept of a short clip, else the clip decoded again
+        pictures = kept_pictures(meta, OVERLAY_LONG_SIDE_PX) or iter_scaled_frames(meta, OVERLAY_LONG_SIDE_PX)
+        for index, time_s, img in pictures:
             pts = pos_by_frame.get(index)
             if pts is not None:
                 _draw_skeleton(img, pts * (sx, sy), scale * 2)

@@ -11,7 +11,7 @@ from gait.video._cadence_frames import (
     speed_segments,
 )
 from gait.video._decode import Frame, display_size, iter_frames, iter_scaled_frames, iter_thumbnails, prefetch
-from gait.video._grey_cache import grey_keeper, kept_grey
+from gait.video._kept import grey_keeper, kept_grey, kept_pictures, picture_keeper
 from gait.video._probe import (
     VideoMeta,
     capture_fps_from_tags,
@@ -38,7 +38,9 @@ __all__ = [
     "iter_scaled_frames",
     "iter_thumbnails",
     "kept_grey",
+    "kept_pictures",
     "mark_new_frames",
+    "picture_keeper",
     "prefetch",
     "probe_video",
     "slowmo_from_capture",

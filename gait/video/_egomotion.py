@@ -43,7 +43,7 @@ import numpy as np
 
 from gait.errors import ConfigError, VideoReadError
 from gait.video._decode import _ROTATE, decoded_frames, iter_frames
-from gait.video._grey_cache import kept_grey
+from gait.video._kept import kept_grey
 from gait.video._probe import VideoMeta, probe_video
 
 #: Corners sought per frame pair, their quality level and spacing (working pixels).

@@ -1,4 +1,4 @@
-"""The grey frames the pose stage keeps for the quick camera check (gait.video._grey_cache)."""
+"""The grey frames the pose stage keeps for the quick camera check (gait.video._kept)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import gait.video._grey_cache as cache
+import gait.video._kept as cache
 from gait.video import grey_keeper, iter_frames, kept_grey, probe_video
 from tests.conftest import SAMPLE_CLIP
 
@@ -81,3 +81,28 @@ def test_only_the_last_clips_are_kept_and_threads_may_share_a_keeper(tmp_path: P
             t.join()
     assert kept_grey(metas[0], 0, 20) is None  # the oldest clip was dropped
     assert all(len(kept_grey(m, 0, 20)) == 4 for m in metas[1:])
+
+
+def test_pictures_are_kept_for_short_clips_only_and_for_their_rotation(clip: Path, monkeypatch) -> None:
+    from gait.video import display_size, iter_scaled_frames, kept_pictures, picture_keeper, turned
+
+    cache._PICTURES.clear()
+    meta = probe_video(clip)
+    keep = picture_keeper(meta, 480)
+    for frame in iter_frames(meta):
+        keep(frame.index, frame.rgb)
+    got = list(kept_pictures(meta, 480))
+    ref = list(iter_scaled_frames(meta, 480))
+    assert [(i, t) for i, t, _ in got] == [(i, t) for i, t, _ in ref]
+    w, h = display_size(meta, 480)
+    assert all(p.shape == (h, w, 3) for _, _, p in got)
+    # each kept picture is its own frame: nearer the decoder's picture of that frame than of a frame
+    # 5 later (the scalers and colour conversions differ by ~5 grey levels, the frames by ~10)
+    kept_px, ref_px = [p.astype(float) for _, _, p in got], [p for _, _, p in ref]
+    same = np.array([np.abs(a - b).mean() for a, b in zip(kept_px, ref_px, strict=True)])
+    later = np.array([np.abs(a - b).mean() for a, b in zip(kept_px[:-5], ref_px[5:], strict=True)])
+    assert same.max() < 6 and bool((same[:-5] < later).all())
+    assert kept_pictures(meta, 960) is None  # another size
+    assert kept_pictures(turned(meta, 90), 480) is None  # the picture turned after decoding
+    monkeypatch.setattr(cache, "PICTURE_MAX_FRAMES", meta.n_frames - 1)
+    assert picture_keeper(meta, 480) is None  # a long clip: two chunks, no core to spare
