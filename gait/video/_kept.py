@@ -41,20 +41,47 @@ PICTURE_MAX_FRAMES = 600
 PICTURE_QUALITY = 90
 MAX_PICTURE_CLIPS = 3
 
-_Key = tuple[str, int, int, int, int]
-_KEPT: OrderedDict[_Key, dict[int, np.ndarray]] = OrderedDict()
+_Key = tuple[str | int, ...]
 _LOCK = threading.Lock()
+
+
+class _Shelf(OrderedDict[_Key, dict[int, np.ndarray]]):
+    """Kept pictures by clip (frame index -> picture), the last ``max_clips`` clips."""
+
+    def __init__(self, max_clips: int) -> None:
+        super().__init__()
+        self.max_clips = max_clips
+
+    def fresh(self, key: _Key) -> dict[int, np.ndarray]:
+        """An empty store for ``key``: a new pass replaces what an earlier one kept."""
+        with _LOCK:
+            self.pop(key, None)
+            store = self[key] = {}
+            while len(self) > self.max_clips:
+                self.popitem(last=False)
+        return store
+
+    def find(self, key: _Key) -> dict[int, np.ndarray] | None:
+        with _LOCK:
+            store = self.get(key)
+            if store is not None:
+                self.move_to_end(key)
+        return store
+
+
+def _file_key(meta: VideoMeta, *extra: int) -> _Key:
+    """The clip's file (path, modification time, size) and ``extra``: a changed file is another key."""
+    stat = os.stat(meta.path)
+    return (str(Path(meta.path).resolve()), stat.st_mtime_ns, stat.st_size, *(int(v) for v in extra))
+
+
+_KEPT = _Shelf(MAX_CLIPS)
 
 
 def grey_size(meta: VideoMeta, side_px: int) -> tuple[int, int]:
     """(width, height) of the upright picture scaled to a long side of at most ``side_px``."""
     k = min(1.0, side_px / max(meta.width_px, meta.height_px))
     return round(meta.width_px * k), round(meta.height_px * k)
-
-
-def _key(meta: VideoMeta, step: int, side_px: int) -> _Key:
-    stat = os.stat(meta.path)
-    return (str(Path(meta.path).resolve()), stat.st_mtime_ns, stat.st_size, int(step), int(side_px))
 
 
 def grey_keeper(
@@ -69,13 +96,8 @@ def grey_keeper(
     """
     if meta.new_frames is not None:
         return lambda index, rgb: None
-    key = _key(meta, step, side_px)
+    store = _KEPT.fresh(_file_key(meta, step, side_px))
     size = grey_size(meta, side_px)
-    with _LOCK:
-        _KEPT.pop(key, None)  # a new pass replaces what an earlier one kept
-        store = _KEPT[key] = {}
-        while len(_KEPT) > MAX_CLIPS:
-            _KEPT.popitem(last=False)
 
     def keep(index: int, rgb: np.ndarray) -> None:
         if index % step == 0:
@@ -92,14 +114,11 @@ def kept_grey(
     if meta.new_frames is not None:
         return None
     try:
-        key = _key(meta, step, side_px)
+        store = _KEPT.find(_file_key(meta, step, side_px))
     except OSError:
         return None
-    with _LOCK:
-        store = _KEPT.get(key)
-        if store is None:
-            return None
-        _KEPT.move_to_end(key)
+    if store is None:
+        return None
     first = -(-start // step) * step
     wanted = range(first, stop, step)
     if not wanted or any(i not in store for i in wanted):
@@ -107,13 +126,7 @@ def kept_grey(
     return [(i, store[i]) for i in wanted]
 
 
-_PictureKey = tuple[str, int, int, int, int]
-_PICTURES: OrderedDict[_PictureKey, dict[int, np.ndarray]] = OrderedDict()
-
-
-def _picture_key(meta: VideoMeta, long_side_px: int) -> _PictureKey:
-    stat = os.stat(meta.path)
-    return (str(Path(meta.path).resolve()), stat.st_mtime_ns, stat.st_size, int(meta.rotation_deg), int(long_side_px))
+_PICTURES = _Shelf(MAX_PICTURE_CLIPS)
 
 
 def picture_keeper(meta: VideoMeta, long_side_px: int) -> Callable[[int, np.ndarray], None] | None:
@@ -124,13 +137,8 @@ def picture_keeper(meta: VideoMeta, long_side_px: int) -> Callable[[int, np.ndar
     """
     if meta.n_frames > PICTURE_MAX_FRAMES:
         return None
-    key = _picture_key(meta, long_side_px)
+    store = _PICTURES.fresh(_file_key(meta, meta.rotation_deg, long_side_px))
     size = display_size(meta, long_side_px)
-    with _LOCK:
-        _PICTURES.pop(key, None)
-        store = _PICTURES[key] = {}
-        while len(_PICTURES) > MAX_PICTURE_CLIPS:
-            _PICTURES.popitem(last=False)
 
     def keep(index: int, rgb: np.ndarray) -> None:
         small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
@@ -147,14 +155,11 @@ def kept_pictures(meta: VideoMeta, long_side_px: int) -> Iterator[tuple[int, flo
     Every frame means every decoded frame, or with ``meta.new_frames`` every new picture.
     """
     try:
-        key = _picture_key(meta, long_side_px)
+        store = _PICTURES.find(_file_key(meta, meta.rotation_deg, long_side_px))
     except OSError:
         return None
-    with _LOCK:
-        store = _PICTURES.get(key)
-        if store is None:
-            return None
-        _PICTURES.move_to_end(key)
+    if store is None:
+        return None
     wanted = range(meta.n_frames) if meta.new_frames is None else np.flatnonzero(meta.new_frames).tolist()
     if any(i not in store for i in wanted):
         return None
