@@ -282,7 +282,7 @@ class PoseErrorModel:
         raise ValueError(f"Expected a severity in {SEVERITIES}, got {level!r}.")
 
 
-class FrontalParams(TypedDict):
+class FrontalEpisodeFields(TypedDict):
     """The frontal leg-label episodes' fields of :class:`PoseErrorModel` (``replace(model, **params)``)."""
 
     frontal_episodes_per_stride: float
@@ -294,7 +294,7 @@ class FrontalParams(TypedDict):
 
 #: The frontal leg-label episodes measured on the real rear clip (module docstring, "Frontal
 #: episodes"): ``replace(PoseErrorModel.at_severity(2), **FRONTAL_MEASURED)`` for a rear or front view.
-FRONTAL_MEASURED: FrontalParams = {
+FRONTAL_MEASURED: FrontalEpisodeFields = {
     "frontal_episodes_per_stride": 1.4,
     "frontal_episode_median_s": 0.1,
     "frontal_episode_max_s": 0.4,
