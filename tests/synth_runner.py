@@ -162,7 +162,7 @@ def make_treadmill_runner(
     overground: bool = False,
     roll_deg: float = 0.0,
 ) -> PoseTrack:
-    """The contact-exact runner (see the module docstring) as a pose track (image 800 x 600 px).
+    """The contact-exact runner (see the module docstring) as a pose track (image 800 x 600 px, wider overground).
 
     Parameters
     ----------
@@ -178,7 +178,8 @@ def make_treadmill_runner(
         Seed of the noise.
     overground
         The camera is fixed and the runner passes it at the belt speed (everything moves forward
-        at ``BELT_PX_S``; the stance foot stands still), starting at the image's edge.
+        at ``BELT_PX_S``; the stance foot stands still); the image is then as wide as his path
+        (plus a leg length each side) so that he is inside it throughout.
     roll_deg
         The camera is rolled (the image rotated counter-clockwise by this angle, deg).
     """
@@ -213,10 +214,15 @@ def make_treadmill_runner(
         dx, dy = pos[..., 0] - 400.0, pos[..., 1] - 300.0
         pos = np.stack([400.0 + c * dx + s * dy, 300.0 - s * dx + c * dy], axis=-1)
     pos += rng.normal(0.0, noise_px, pos.shape) if noise_px > 0 else 0.0
+    size = (800, 600)
+    if overground:  # a wide image around the whole path, as a panorama of the pass-by
+        pad = 300.0
+        pos[..., 0] += pad - np.nanmin(pos[..., 0])
+        size = (int(np.ceil(np.nanmax(pos[..., 0]) + pad)), 600)
     conf = np.where(np.isfinite(pos[..., 0]), 0.95, np.nan)
     far = "right_" if facing_left else "left_"
     conf[:, [i for n, i in k.items() if n.startswith(far)]] = 0.75
-    return from_numpy(pos, conf, t, image_size_px=(800, 600), fps=fps)
+    return from_numpy(pos, conf, t, image_size_px=size, fps=fps)
 
 
 # --- the swinging runner -------------------------------------------------------------------

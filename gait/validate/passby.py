@@ -348,7 +348,11 @@ def _out_of_frame(track: PoseTrack, clip: CameraClip) -> tuple[PoseTrack, np.nda
 
 
 def in_view_truth(p: PassBy) -> pd.DataFrame:
-    """The true events while the runner is in view, of a foot whose heel is inside the image."""
+    """The true events while the runner is in view, of a foot inside the image (heel and toe).
+
+    A foot partly outside the image is not one a pose model sees: MediaPipe draws it where the
+    body's shape puts it (:data:`gait.events._detect.EDGE_MARGIN_LEG`).
+    """
     ev = p.truth.events
     t = p.track["time"].values.astype(float)
     w = float(p.track.attrs["image_width_px"])
@@ -356,8 +360,11 @@ def in_view_truth(p: PassBy) -> pd.DataFrame:
     keep = []
     for row in ev.itertuples(index=False):
         k = int(np.clip(np.searchsorted(t, row.time_s), 0, len(t) - 1))
-        heel_x = p.truth.position_true_px[k, KEYPOINTS.index(f"{row.side}_heel"), 0] - pan_x[k]
-        keep.append(bool(p.in_view[k]) and bool(0 <= heel_x < w))
+        foot_x = [
+            p.truth.position_true_px[k, KEYPOINTS.index(f"{row.side}_{name}"), 0] - pan_x[k]
+            for name in ("heel", "foot_index")
+        ]
+        keep.append(bool(p.in_view[k]) and all(0 <= x < w for x in foot_x))
     return ev[np.array(keep, bool)].reset_index(drop=True)
 
 

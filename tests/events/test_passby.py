@@ -348,3 +348,33 @@ def test_following_camera_pan_is_known_exactly(trials) -> None:
     back = from_ground_frame(ground)
     np.testing.assert_allclose(back["position"].values, follow.track["position"].values, atol=1e-2)
     assert "camera_motion" not in back.attrs and back.attrs["camera_moved"] == 1
+
+
+def test_a_contact_at_the_image_edge_is_not_timed(trials) -> None:
+    # MediaPipe goes on drawing a foot that leaves the image; here the image is narrowed so that
+    # the contact nearest its right edge lies beyond it, its landmarks kept (not removed as the
+    # harness does): that contact goes; the others stay (within a frame: the next one's swing
+    # is partly beyond the edge too, which may move its deceleration's peak)
+    from gait.events._detect import EDGE_MARGIN_LEG
+    from gait.track._rhythm import leg_length_px
+
+    p = film_passby(trials["RBDS001_runT25"], fps=60.0, seed=5, start_s=3.0)
+    cleaned = clean_track(p.track)
+    full = detect_events(cleaned)
+    ics = full.table[full.table["type"] == "IC"].sort_values("time_s")
+    assert len(ics) >= 4
+    assert full.direction in ("image_left", "image_right")
+    rightward = full.direction == "image_right"
+    last = ics.iloc[-1] if rightward else ics.iloc[0]  # the contact nearest the image's right edge
+    side = "left" if last["foot"] == "L" else "right"
+    k = int(np.argmin(np.abs(cleaned["time"].values - last["time_s"])))
+    heel_x = float(cleaned["position"].sel(keypoint=f"{side}_heel", space="x").values[k + 3])
+    narrowed = cleaned.copy()
+    narrowed.attrs["image_width_px"] = int(heel_x + 0.5 * EDGE_MARGIN_LEG * leg_length_px(cleaned))
+    cut = detect_events(narrowed)
+    kept = cut.table[cut.table["type"] == "IC"]
+    assert not np.isclose(kept["time_s"], last["time_s"], atol=0.02).any()
+    others = ics.drop(index=last.name)
+    assert len(kept) == len(others)
+    for row in others.itertuples():
+        assert np.isclose(kept["time_s"], row.time_s, atol=1 / 60).any(), (row, kept)
