@@ -54,7 +54,10 @@ def pose_clip(
     pose = PoseParams(**pose_options)
     pose_progress = None if progress is None else (lambda done, total: progress("pose", done / max(total, 1)))
     try:
-        track = estimate_pose(clip, pose, slowmo_factor=slowmo_factor, progress=pose_progress)
+        # no camera check follows in this process: no grey frames kept for it
+        track = estimate_pose(
+            clip, pose, slowmo_factor=slowmo_factor, progress=pose_progress, keep_grey=False
+        )
     except VideoReadError:
         if is_track_path(clip):
             raise GaitError(

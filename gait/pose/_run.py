@@ -216,10 +216,10 @@ def _kept(frames: Iterator[Frame], keep: Callable[[int, np.ndarray], None]) -> I
 
 
 def _both(
-    first: Callable[[int, np.ndarray], None], second: Callable[[int, np.ndarray], None] | None
-) -> Callable[[int, np.ndarray], None]:
-    if second is None:
-        return first
+    first: Callable[[int, np.ndarray], None] | None, second: Callable[[int, np.ndarray], None] | None
+) -> Callable[[int, np.ndarray], None] | None:
+    if first is None or second is None:
+        return first if second is None else second
 
     def keep(index: int, rgb: np.ndarray) -> None:
         first(index, rgb)
@@ -460,6 +460,7 @@ def estimate_pose(
     progress: Progress | None = None,
     meanwhile: Callable[[], object] | None = None,
     keep_pictures_px: int | None = None,
+    keep_grey: bool = True,
 ) -> PoseTrack:
     """Landmarks of the runner in every frame of a clip, as a raw (uncleaned) pose track.
 
@@ -486,8 +487,10 @@ def estimate_pose(
         the clip and import :mod:`gait.track`.
     keep_pictures_px
         Keep each frame scaled to this long side for an overlay drawn later in this process
-        (:func:`gait.video.kept_pictures`; short clips only). None (default): keep none. The pose
-        stage always keeps the quick camera check's grey frames (:func:`gait.video.grey_keeper`).
+        (:func:`gait.video.kept_pictures`; short clips only). None (default): keep none.
+    keep_grey
+        Keep small grey frames for the quick camera check of an analysis later in this process
+        (:func:`gait.video.grey_keeper`; default). False: a caller that only saves the track.
 
     Raises
     ------
@@ -525,7 +528,7 @@ def estimate_pose(
     pictures = None
     if keep_pictures_px is not None and _choose_workers(params, meta.n_frames) == 1:
         pictures = picture_keeper(meta, keep_pictures_px)
-    keep = _both(grey_keeper(meta), pictures)
+    keep = _both(grey_keeper(meta) if keep_grey else None, pictures)
     run = _run_pass(meta, model, params, progress, rotate or 0, wait_work, keep)
     if rotate is None:
         run, check = _auto_rotate(meta, model, params, progress, run)

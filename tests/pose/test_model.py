@@ -159,12 +159,15 @@ def test_an_error_in_meanwhile_is_raised_once_the_chunks_have_ended(short_clip: 
     assert not [t for t in threading.enumerate() if t.name.startswith("gait-pose-")]
 
 
-def test_the_pose_stage_keeps_a_short_clip_s_pictures_only_when_asked(short_clip: Path) -> None:
+def test_the_pose_stage_keeps_grey_frames_unless_told_and_pictures_only_when_asked(short_clip: Path) -> None:
     import gait.video._kept as kept
     from gait.video import kept_grey, kept_pictures, probe_video
 
     meta = probe_video(short_clip)
     kept._PICTURES.clear()
+    kept._KEPT.clear()
+    estimate_pose(short_clip, PoseParams(workers=1), keep_grey=False)  # what `gait pose` asks
+    assert kept_grey(meta, 0, meta.n_frames) is None
     estimate_pose(short_clip, PoseParams(workers=1))
     assert kept_pictures(meta, 960) is None and kept_grey(meta, 0, meta.n_frames) is not None
     estimate_pose(short_clip, PoseParams(workers=1), keep_pictures_px=960)
